@@ -1,0 +1,23 @@
+//! Inlet's form model and validation rules, shared by the widget (in the visitor's browser) and the
+//! edge (in the Worker), so a rule exists exactly once.
+//!
+//! This crate does no IO: no DOM, no network, no clock, no randomness. It builds for the host and for
+//! `wasm32-unknown-unknown` alike, and all of its tests run with plain `cargo test`.
+//!
+//! The flow is: an untrusted [`LeadSubmission`] (strings and booleans, as a client sent them) is
+//! checked against a [`FormDefinition`] by [`Lead::parse`], which returns a proven [`Lead`] or every
+//! field's [`FieldError`] at once.
+
+mod email;
+mod error;
+mod form;
+mod phone;
+mod submission;
+mod text;
+
+pub use email::Email;
+pub use error::{ErrorCode, FieldError};
+pub use form::{DefinitionError, Field, FieldKind, FormDefinition};
+pub use phone::{Country, Phone};
+pub use submission::{Consent, Lead, LeadSubmission, LeadValue, PageContext, UTM_KEYS};
+pub use text::{MAX_MULTI_LINE_CHARS, MAX_SINGLE_LINE_CHARS};

@@ -1,0 +1,377 @@
+//! Submissions and leads: the untrusted input a client sends, and the proven value it becomes.
+//!
+//! [`Lead::parse`] is the only way from one to the other. The widget runs it as the visitor types (to
+//! show errors early) and the edge runs it again on whatever arrives, so there is one copy of each rule.
+
+use crate::{text, Email, ErrorCode, FieldError, FieldKind, FormDefinition, Phone};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// The `utm_*` parameters Inlet keeps; others are dropped.
+pub const UTM_KEYS: [&str; 5] = ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"];
+const MAX_URL_CHARS: usize = 2_048;
+const MAX_UTM_CHARS: usize = 200;
+
+/// A submission exactly as a client sent it: nothing in it is trusted.
+///
+/// Wire shape: `{"fields": {"<field name>": <string | bool | number | null>, ...}, "context": {...}}`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LeadSubmission {
+    #[serde(default)]
+    pub fields: BTreeMap<String, Value>,
+    #[serde(default)]
+    pub context: PageContext,
+}
+
+/// Where the visitor was when they submitted. Metadata, not the lead itself: it is cleaned and bounded
+/// by [`PageContext::sanitised`], never a reason to refuse a lead.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageContext {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referrer: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub utm: BTreeMap<String, String>,
+}
+
+impl PageContext {
+    /// Drops unknown UTM keys, control characters and empty values, and cuts long values to their
+    /// bound. Idempotent.
+    pub fn sanitised(&self) -> PageContext {
+        let clean = |value: &str, max: usize| -> Option<String> {
+            let kept: String = value.chars().filter(|c| !c.is_control()).take(max).collect();
+            let kept = kept.trim();
+            (!kept.is_empty()).then(|| kept.to_owned())
+        };
+        PageContext {
+            page_url: self.page_url.as_deref().and_then(|v| clean(v, MAX_URL_CHARS)),
+            referrer: self.referrer.as_deref().and_then(|v| clean(v, MAX_URL_CHARS)),
+            utm: self
+                .utm
+                .iter()
+                .filter(|(key, _)| UTM_KEYS.contains(&key.as_str()))
+                .filter_map(|(key, value)| Some((key.clone(), clean(value, MAX_UTM_CHARS)?)))
+                .collect(),
+        }
+    }
+}
+
+/// One validated field value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum LeadValue {
+    Text(String),
+    Email(Email),
+    Phone(Phone),
+    Bool(bool),
+}
+
+/// Consent evidence: what the visitor agreed to, word for word, and which version of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Consent {
+    pub field: String,
+    pub text: String,
+    pub version: String,
+    pub given: bool,
+}
+
+/// A lead that passed every rule of its form.
+///
+/// Invariant: every key of `values` is a field of the form it was parsed against, every value obeys that
+/// field's rules, every required field is present, and `context` is sanitised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lead {
+    values: BTreeMap<String, LeadValue>,
+    consents: Vec<Consent>,
+    context: PageContext,
+}
+
+impl Lead {
+    /// Checks `submission` against `form` and returns the lead, or every field's error (in form order,
+    /// unknown fields last), never just the first.
+    pub fn parse(form: &FormDefinition, submission: &LeadSubmission) -> Result<Lead, Vec<FieldError>> {
+        let mut values = BTreeMap::new();
+        let mut consents = Vec::new();
+        let mut errors = Vec::new();
+
+        for field in &form.fields {
+            let raw = submission.fields.get(&field.name).unwrap_or(&Value::Null);
+            match parse_value(form, &field.kind, raw) {
+                Ok(Some(value)) => {
+                    if let (FieldKind::Consent { text, version }, LeadValue::Bool(given)) = (&field.kind, &value) {
+                        consents.push(Consent {
+                            field: field.name.clone(),
+                            text: text.clone(),
+                            version: version.clone(),
+                            given: *given,
+                        });
+                    }
+                    let unticked = value == LeadValue::Bool(false);
+                    if field.required && unticked {
+                        errors.push(required_error(&field.name, &field.kind));
+                    } else {
+                        values.insert(field.name.clone(), value);
+                    }
+                }
+                Ok(None) if field.required => errors.push(required_error(&field.name, &field.kind)),
+                Ok(None) => {}
+                Err(error) => errors.push(error.for_field(&field.name)),
+            }
+        }
+        for name in submission.fields.keys() {
+            if form.field(name).is_none() {
+                errors.push(FieldError::new(name, ErrorCode::UnknownField));
+            }
+        }
+
+        if errors.is_empty() {
+            Ok(Lead { values, consents, context: submission.context.sanitised() })
+        } else {
+            Err(errors)
+        }
+    }
+
+    pub fn values(&self) -> &BTreeMap<String, LeadValue> {
+        &self.values
+    }
+
+    pub fn consents(&self) -> &[Consent] {
+        &self.consents
+    }
+
+    pub fn context(&self) -> &PageContext {
+        &self.context
+    }
+
+    /// The first email field's value: the address a business replies to.
+    pub fn email(&self) -> Option<&Email> {
+        self.values.values().find_map(|v| match v {
+            LeadValue::Email(email) => Some(email),
+            _ => None,
+        })
+    }
+
+    /// The first phone field's value.
+    pub fn phone(&self) -> Option<&Phone> {
+        self.values.values().find_map(|v| match v {
+            LeadValue::Phone(phone) => Some(phone),
+            _ => None,
+        })
+    }
+}
+
+/// A refusal before the field's name is known, with the limit where the message needs it.
+enum ValueError {
+    Code(ErrorCode),
+    TooLong(usize),
+}
+
+impl ValueError {
+    fn for_field(self, name: &str) -> FieldError {
+        match self {
+            ValueError::Code(code) => FieldError::new(name, code),
+            ValueError::TooLong(max) => FieldError::too_long(name, max),
+        }
+    }
+}
+
+/// `Ok(None)` means the visitor left the field empty.
+fn parse_value(form: &FormDefinition, kind: &FieldKind, raw: &Value) -> Result<Option<LeadValue>, ValueError> {
+    let code = ValueError::Code;
+    let bounded = |result: Result<String, ErrorCode>, max: usize| {
+        result.map_err(|c| if c == ErrorCode::TooLong { ValueError::TooLong(max) } else { code(c) })
+    };
+    let non_empty = |s: String| (!s.is_empty()).then_some(s);
+    Ok(match kind {
+        FieldKind::Text { max_length } | FieldKind::Hidden { max_length } => {
+            let max = (*max_length).min(text::MAX_SINGLE_LINE_CHARS);
+            non_empty(bounded(text::single_line(&as_text(raw)?, max), max)?).map(LeadValue::Text)
+        }
+        FieldKind::MultiLine { max_length } => {
+            let max = (*max_length).min(text::MAX_MULTI_LINE_CHARS);
+            non_empty(bounded(text::multi_line(&as_text(raw)?, max), max)?).map(LeadValue::Text)
+        }
+        FieldKind::Email => match non_empty(bounded(single(raw)?, text::MAX_SINGLE_LINE_CHARS)?) {
+            Some(s) => Some(LeadValue::Email(Email::parse(&s).map_err(code)?)),
+            None => None,
+        },
+        FieldKind::Phone => match non_empty(bounded(single(raw)?, text::MAX_SINGLE_LINE_CHARS)?) {
+            Some(s) => Some(LeadValue::Phone(Phone::parse(&s, form.default_country).map_err(code)?)),
+            None => None,
+        },
+        FieldKind::Select { options } => match non_empty(bounded(single(raw)?, text::MAX_SINGLE_LINE_CHARS)?) {
+            Some(s) if options.contains(&s) => Some(LeadValue::Text(s)),
+            Some(_) => return Err(code(ErrorCode::InvalidOption)),
+            None => None,
+        },
+        FieldKind::Checkbox | FieldKind::Consent { .. } => Some(LeadValue::Bool(as_bool(raw)?)),
+    })
+}
+
+fn single(raw: &Value) -> Result<Result<String, ErrorCode>, ValueError> {
+    Ok(text::single_line(&as_text(raw)?, text::MAX_SINGLE_LINE_CHARS))
+}
+
+fn as_text(raw: &Value) -> Result<String, ValueError> {
+    match raw {
+        Value::Null => Ok(String::new()),
+        Value::String(s) => Ok(s.clone()),
+        Value::Number(n) => Ok(n.to_string()),
+        Value::Bool(_) | Value::Array(_) | Value::Object(_) => Err(ValueError::Code(ErrorCode::InvalidType)),
+    }
+}
+
+/// HTML forms say `on`; JSON clients say `true`. Both mean ticked.
+fn as_bool(raw: &Value) -> Result<bool, ValueError> {
+    match raw {
+        Value::Null => Ok(false),
+        Value::Bool(b) => Ok(*b),
+        Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+            "true" | "on" | "yes" | "1" => Ok(true),
+            "false" | "off" | "no" | "0" | "" => Ok(false),
+            _ => Err(ValueError::Code(ErrorCode::InvalidType)),
+        },
+        Value::Number(_) | Value::Array(_) | Value::Object(_) => Err(ValueError::Code(ErrorCode::InvalidType)),
+    }
+}
+
+fn required_error(name: &str, kind: &FieldKind) -> FieldError {
+    let (code, message) = match kind {
+        FieldKind::Email => (ErrorCode::FieldRequired, "Please enter your email address."),
+        FieldKind::Phone => (ErrorCode::FieldRequired, "Please enter your phone number."),
+        FieldKind::Select { .. } => (ErrorCode::FieldRequired, "Please choose an option."),
+        FieldKind::Checkbox => (ErrorCode::FieldRequired, "Please tick this box."),
+        FieldKind::Consent { .. } => (ErrorCode::ConsentRequired, "Please tick this box to agree before sending."),
+        FieldKind::Text { .. } | FieldKind::MultiLine { .. } | FieldKind::Hidden { .. } => {
+            (ErrorCode::FieldRequired, "Please fill in this field.")
+        }
+    };
+    FieldError::with_message(name, code, message.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn demo_form() -> FormDefinition {
+        serde_json::from_value(json!({
+            "id": "demo", "title": "Get a quote", "default_country": "US",
+            "fields": [
+                {"name": "name", "label": "Name", "kind": "text", "required": true, "max_length": 10},
+                {"name": "email", "label": "Email", "kind": "email", "required": true},
+                {"name": "phone", "label": "Phone", "kind": "phone"},
+                {"name": "service", "label": "Service", "kind": "select", "options": ["Roof", "Gutters"]},
+                {"name": "message", "label": "Message", "kind": "multi_line", "max_length": 20},
+                {"name": "newsletter", "label": "News", "kind": "checkbox"},
+                {"name": "consent", "label": "I agree", "kind": "consent", "required": true,
+                 "text": "You may contact me about my request.", "version": "v1"},
+                {"name": "campaign", "label": "Campaign", "kind": "hidden"}
+            ]
+        }))
+        .expect("valid demo form")
+    }
+
+    fn submit(fields: Value) -> Result<Lead, Vec<FieldError>> {
+        let fields = serde_json::from_value(fields).expect("object");
+        Lead::parse(&demo_form(), &LeadSubmission { fields, context: PageContext::default() })
+    }
+
+    /// Checks the codes of every error, in order, as `field:code`.
+    fn check_errors(fields: Value, expected: &[&str]) {
+        let errors = submit(fields.clone()).expect_err("should be refused");
+        let got: Vec<String> = errors.iter().map(|e| format!("{}:{}", e.field, e.code)).collect();
+        assert_eq!(got, expected, "fields {fields}");
+    }
+
+    #[test]
+    fn a_good_submission_becomes_a_normalised_lead() {
+        let lead = submit(json!({
+            "name": "  Ada ", "email": "Ada@Example.com", "phone": "(415) 555-0123",
+            "service": "Roof", "message": "Leak\r\nin attic", "newsletter": "on", "consent": true
+        }))
+        .expect("valid");
+        let values = lead.values();
+        assert_eq!(values["name"], LeadValue::Text("Ada".into()));
+        assert_eq!(lead.email().map(Email::as_str), Some("ada@example.com"));
+        assert_eq!(lead.phone().map(Phone::as_str), Some("+14155550123"));
+        assert_eq!(values["message"], LeadValue::Text("Leak\nin attic".into()));
+        assert_eq!(values["newsletter"], LeadValue::Bool(true));
+        assert!(!values.contains_key("campaign"));
+        assert_eq!(
+            lead.consents(),
+            [Consent { field: "consent".into(), text: "You may contact me about my request.".into(), version: "v1".into(), given: true }]
+        );
+        let stored = serde_json::to_value(values).expect("serialises");
+        assert_eq!(stored["phone"], json!("+14155550123"));
+        assert_eq!(stored["consent"], json!(true));
+    }
+
+    #[test]
+    fn every_error_is_reported_at_once() {
+        check_errors(json!({}), &["name:field_required", "email:field_required", "consent:consent_required"]);
+        check_errors(
+            json!({"name": "Ada Lovelace!", "email": "ada@", "phone": "555", "service": "Pool",
+                   "message": "x".repeat(21), "consent": "maybe", "colour": "red"}),
+            &["name:too_long", "email:email_invalid", "phone:phone_invalid", "service:invalid_option",
+              "message:too_long", "consent:invalid_type", "colour:unknown_field"],
+        );
+        check_errors(
+            json!({"name": ["Ada"], "email": true, "consent": true, "newsletter": 3}),
+            &["name:invalid_type", "email:invalid_type", "newsletter:invalid_type"],
+        );
+        check_errors(
+            json!({"name": "A\u{7}da", "email": "ada@example.com", "consent": false}),
+            &["name:invalid_characters", "consent:consent_required"],
+        );
+    }
+
+    #[test]
+    fn messages_are_written_for_the_visitor() {
+        let errors = submit(json!({"name": "Ada Lovelace!"})).expect_err("refused");
+        let message = |field: &str| errors.iter().find(|e| e.field == field).map(|e| e.message.as_str());
+        assert_eq!(message("name"), Some("Please shorten this to at most 10 characters."));
+        assert_eq!(message("email"), Some("Please enter your email address."));
+        assert_eq!(message("consent"), Some("Please tick this box to agree before sending."));
+    }
+
+    #[test]
+    fn empty_optional_fields_are_absent_and_numbers_read_as_text() {
+        let lead = submit(json!({"name": 42, "email": "a@b.co", "phone": "  ", "service": "", "consent": "true", "campaign": null}))
+            .expect("valid");
+        // An unticked checkbox is a fact worth keeping; an empty text field is not.
+        assert_eq!(lead.values().keys().collect::<Vec<_>>(), ["consent", "email", "name", "newsletter"]);
+        assert_eq!(lead.values()["name"], LeadValue::Text("42".into()));
+    }
+
+    #[test]
+    fn context_is_cleaned_not_refused() {
+        let context = PageContext {
+            page_url: Some(format!("https://example.com/{}", "a".repeat(3000))),
+            referrer: Some("  \u{0} ".into()),
+            utm: [("utm_source", "google\n"), ("utm_medium", "cpc"), ("tracking", "x"), ("utm_term", "")]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+        };
+        let clean = context.sanitised();
+        assert_eq!(clean.page_url.as_ref().map(|u| u.chars().count()), Some(MAX_URL_CHARS));
+        assert_eq!(clean.referrer, None);
+        assert_eq!(clean.utm.keys().collect::<Vec<_>>(), ["utm_medium", "utm_source"]);
+        assert_eq!(clean.utm["utm_source"], "google");
+        assert_eq!(clean.sanitised(), clean);
+    }
+
+    #[test]
+    fn submissions_read_from_json() {
+        let submission: LeadSubmission = serde_json::from_str(
+            r#"{"fields": {"name": "Ada", "email": "a@b.co", "consent": true},
+                "context": {"page_url": "https://roofer.example/", "utm": {"utm_source": "news"}}}"#,
+        )
+        .expect("parses");
+        let lead = Lead::parse(&demo_form(), &submission).expect("valid");
+        assert_eq!(lead.context().utm["utm_source"], "news");
+    }
+}
