@@ -1,0 +1,226 @@
+//! Request handling: routes a request, runs its handler, and turns every failure into a problem.
+//!
+//! Handlers return `Result<Reply, Failure>`; nothing here panics or unwraps. A `Failure::Internal` is
+//! logged with its cause and answered with a bare 500.
+
+use crate::cors::{self, ALLOWED_REQUEST_HEADERS, PREFLIGHT_MAX_AGE};
+use crate::problem::Problem;
+use crate::reply::Reply;
+use crate::route::{self, Method, Route, Routed};
+use crate::store::{self, NewLead, StoreError, StoredForm};
+use crate::{ids, page};
+use futures_util::StreamExt;
+use inlet_shared::{Lead, LeadSubmission};
+use serde::Serialize;
+use wasm_bindgen::JsCast;
+use worker::{console_error, D1Database, Env, Request};
+
+/// Largest request body accepted, in bytes. A lead is a few KiB at most.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Why a handler did not produce its normal reply.
+#[derive(Debug)]
+pub enum Failure {
+    /// The client's fault, answered as is.
+    Problem(Problem),
+    /// Ours: logged, answered 500.
+    Internal(String),
+}
+
+impl From<Problem> for Failure {
+    fn from(problem: Problem) -> Self {
+        Failure::Problem(problem)
+    }
+}
+
+impl From<worker::Error> for Failure {
+    fn from(error: worker::Error) -> Self {
+        Failure::Internal(error.to_string())
+    }
+}
+
+impl From<StoreError> for Failure {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Database(e) => Failure::Internal(format!("d1: {e}")),
+            StoreError::Corrupt(what) => Failure::Internal(format!("corrupt row: {what}")),
+        }
+    }
+}
+
+impl Failure {
+    fn into_reply(self) -> Reply {
+        match self {
+            Failure::Problem(problem) => Reply::problem(&problem),
+            Failure::Internal(cause) => {
+                console_error!("internal error: {cause}");
+                Reply::problem(&Problem::internal())
+            }
+        }
+    }
+}
+
+pub async fn handle(req: Request, env: &Env) -> Reply {
+    let method = Method::parse(req.method().as_ref());
+    let reply = match route::route(method, &req.path()) {
+        Routed::Found(route, method) => dispatch(route, method, req, env).await.unwrap_or_else(Failure::into_reply),
+        Routed::MethodNotAllowed(allow) => Reply::problem(&Problem::method_not_allowed(allow)),
+        Routed::NotFound => Reply::problem(&Problem::not_found()),
+    };
+    if method == Method::Head { Reply { body: Vec::new(), ..reply } } else { reply }
+}
+
+async fn dispatch(route: Route, method: Method, req: Request, env: &Env) -> Result<Reply, Failure> {
+    match route {
+        Route::Health => Ok(Reply::json(200, &Health { status: "ok" }).header("cache-control", "no-store")),
+        Route::Form { form_id } => {
+            let form = find_form(env, &form_id).await?;
+            let origin = BrowserOrigin::check(&req, &form)?;
+            let reply = match method {
+                Method::Options => preflight(&origin, "GET, HEAD"),
+                _ => Reply::json(200, &form.definition).header("cache-control", "public, max-age=60"),
+            };
+            Ok(origin.expose(reply))
+        }
+        Route::Leads { form_id } => {
+            let db = env.d1("DB")?;
+            let form = store::find_form(&db, &form_id).await?.ok_or_else(Problem::form_not_found)?;
+            let origin = BrowserOrigin::check(&req, &form)?;
+            let reply = match method {
+                Method::Options => preflight(&origin, "POST"),
+                _ => accept_lead(req, &db, &form).await.unwrap_or_else(Failure::into_reply),
+            };
+            Ok(origin.expose(reply))
+        }
+        Route::Embed { form_id } => embed(env, &form_id).await,
+    }
+}
+
+#[derive(Serialize)]
+struct Health {
+    status: &'static str,
+}
+
+#[derive(Serialize)]
+struct Created<'a> {
+    id: &'a str,
+}
+
+async fn find_form(env: &Env, form_id: &str) -> Result<StoredForm, Failure> {
+    let db = env.d1("DB")?;
+    Ok(store::find_form(&db, form_id).await?.ok_or_else(Problem::form_not_found)?)
+}
+
+/// The `Origin` of a browser request that passed the form's allow-list, or none for non-browser clients.
+struct BrowserOrigin(Option<String>);
+
+impl BrowserOrigin {
+    fn check(req: &Request, form: &StoredForm) -> Result<BrowserOrigin, Failure> {
+        let Some(origin) = req.headers().get("origin")? else { return Ok(BrowserOrigin(None)) };
+        let own_origin = req.url()?.origin().ascii_serialization();
+        if cors::is_allowed(&origin, &form.allowed_origins, &own_origin) {
+            Ok(BrowserOrigin(Some(origin)))
+        } else {
+            Err(Problem::origin_not_allowed().into())
+        }
+    }
+
+    /// Lets the browser read the reply (errors included, so the widget can show them).
+    fn expose(&self, reply: Reply) -> Reply {
+        match &self.0 {
+            Some(origin) => reply.allow_origin(origin).header("access-control-expose-headers", "retry-after"),
+            None => reply.header("vary", "Origin"),
+        }
+    }
+}
+
+fn preflight(origin: &BrowserOrigin, methods: &str) -> Reply {
+    let reply = Reply::empty(204);
+    match origin.0 {
+        Some(_) => reply
+            .header("access-control-allow-methods", methods)
+            .header("access-control-allow-headers", ALLOWED_REQUEST_HEADERS)
+            .header("access-control-max-age", PREFLIGHT_MAX_AGE),
+        None => reply,
+    }
+}
+
+async fn accept_lead(mut req: Request, db: &D1Database, form: &StoredForm) -> Result<Reply, Failure> {
+    require_json(&req)?;
+    let body = read_body(&mut req, MAX_BODY_BYTES).await?;
+    let submission: LeadSubmission = serde_json::from_slice(&body).map_err(|e| {
+        Problem::malformed_json(if e.is_data() {
+            r#"Expected an object like {"fields": {"email": "..."}}."#
+        } else {
+            "The body is not valid JSON."
+        })
+    })?;
+    let lead = Lead::parse(&form.definition, &submission).map_err(Problem::validation_failed)?;
+    let id = ids::lead_id(random_bytes()?);
+    store::insert_lead(
+        db,
+        &NewLead {
+            tenant_id: &form.tenant_id,
+            form_id: &form.definition.id,
+            id: &id,
+            lead: &lead,
+            received_at_ms: js_sys::Date::now(),
+        },
+    )
+    .await?;
+    Ok(Reply::json(201, &Created { id: &id }).header("cache-control", "no-store"))
+}
+
+fn require_json(req: &Request) -> Result<(), Failure> {
+    let content_type = req.headers().get("content-type")?.unwrap_or_default();
+    let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    if essence == "application/json" { Ok(()) } else { Err(Problem::unsupported_media_type().into()) }
+}
+
+/// Reads at most `max` bytes. A declared length over the limit is refused before reading anything, and
+/// a body that streams past the limit is refused as soon as it does.
+async fn read_body(req: &mut Request, max: usize) -> Result<Vec<u8>, Failure> {
+    let declared = req.headers().get("content-length")?.and_then(|v| v.trim().parse::<usize>().ok());
+    if declared.is_some_and(|length| length > max) {
+        return Err(Problem::payload_too_large(max).into());
+    }
+    if req.inner().body().is_none() {
+        return Ok(Vec::new());
+    }
+    let mut stream = req.stream()?;
+    let mut body = Vec::with_capacity(declared.unwrap_or(1024).min(max));
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk?;
+        if body.len() + chunk.len() > max {
+            return Err(Problem::payload_too_large(max).into());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+fn random_bytes() -> Result<[u8; 16], Failure> {
+    let crypto: web_sys::Crypto = js_sys::Reflect::get(&js_sys::global(), &"crypto".into())
+        .ok()
+        .and_then(|c| c.dyn_into().ok())
+        .ok_or_else(|| Failure::Internal("no crypto global".into()))?;
+    let mut bytes = [0u8; 16];
+    crypto
+        .get_random_values_with_u8_array(&mut bytes)
+        .map_err(|_| Failure::Internal("crypto.getRandomValues failed".into()))?;
+    Ok(bytes)
+}
+
+async fn embed(env: &Env, form_id: &str) -> Result<Reply, Failure> {
+    let form = match find_form(env, form_id).await {
+        Ok(form) => form,
+        Err(Failure::Problem(problem)) if problem.status == 404 => {
+            return Ok(Reply::new(404, "text/html; charset=utf-8", page::not_found_page()));
+        }
+        Err(failure) => return Err(failure),
+    };
+    let html = page::embed_page(&form.definition.id, &form.definition.title, "en");
+    Ok(Reply::new(200, "text/html; charset=utf-8", html)
+        .header("content-security-policy", page::embed_csp(&form.allowed_origins))
+        .header("cache-control", "public, max-age=60"))
+}

@@ -1,0 +1,97 @@
+//! D1 access: the only module that writes SQL.
+//!
+//! Tenant is the leading key of every table and every query names it, except the single public lookup
+//! of a form by its public id, which is how a request learns its tenant in the first place.
+
+use inlet_shared::{FormDefinition, Lead};
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
+use worker::D1Database;
+
+/// A form as stored, with the tenant it belongs to.
+///
+/// Invariant: `definition.id` equals the row's id and `definition.check()` passed when it was stored.
+#[derive(Debug)]
+pub struct StoredForm {
+    pub tenant_id: String,
+    pub definition: FormDefinition,
+    pub allowed_origins: Vec<String>,
+}
+
+#[derive(Debug)]
+pub enum StoreError {
+    Database(worker::Error),
+    /// A row that does not parse: a bug or a hand edit, never the visitor's fault.
+    Corrupt(String),
+}
+
+impl From<worker::Error> for StoreError {
+    fn from(error: worker::Error) -> Self {
+        StoreError::Database(error)
+    }
+}
+
+#[derive(Deserialize)]
+struct FormRow {
+    tenant_id: String,
+    definition: String,
+    allowed_origins: String,
+}
+
+pub async fn find_form(db: &D1Database, form_id: &str) -> Result<Option<StoredForm>, StoreError> {
+    let row = db
+        .prepare("SELECT tenant_id, definition, allowed_origins FROM forms WHERE id = ?1")
+        .bind(&[form_id.into()])?
+        .first::<FormRow>(None)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let definition: FormDefinition = serde_json::from_str(&row.definition)
+        .map_err(|e| StoreError::Corrupt(format!("form {form_id}: definition: {e}")))?;
+    let allowed_origins: Vec<String> = serde_json::from_str(&row.allowed_origins)
+        .map_err(|e| StoreError::Corrupt(format!("form {form_id}: allowed_origins: {e}")))?;
+    Ok(Some(StoredForm { tenant_id: row.tenant_id, definition, allowed_origins }))
+}
+
+/// A lead about to be stored, with the keys that place it.
+pub struct NewLead<'a> {
+    pub tenant_id: &'a str,
+    pub form_id: &'a str,
+    pub id: &'a str,
+    pub lead: &'a Lead,
+    pub received_at_ms: f64,
+}
+
+pub async fn insert_lead(db: &D1Database, new: &NewLead<'_>) -> Result<(), StoreError> {
+    let text = |value: Option<&str>| value.map_or(JsValue::NULL, JsValue::from_str);
+    let json = |value: serde_json::Result<String>| value.map_err(|e| StoreError::Corrupt(format!("lead json: {e}")));
+    let lead = new.lead;
+    let context = lead.context();
+    let utm = |key: &str| text(context.utm.get(key).map(String::as_str));
+    let fields = json(serde_json::to_string(lead.values()))?;
+    let consents = json(serde_json::to_string(lead.consents()))?;
+    db.prepare(
+        "INSERT INTO leads (tenant_id, id, form_id, fields, email, phone, consents, page_url, referrer, \
+         utm_source, utm_medium, utm_campaign, utm_term, utm_content, created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+    )
+    .bind(&[
+        new.tenant_id.into(),
+        new.id.into(),
+        new.form_id.into(),
+        fields.into(),
+        text(lead.email().map(|e| e.as_str())),
+        text(lead.phone().map(|p| p.as_str())),
+        consents.into(),
+        text(context.page_url.as_deref()),
+        text(context.referrer.as_deref()),
+        utm("utm_source"),
+        utm("utm_medium"),
+        utm("utm_campaign"),
+        utm("utm_term"),
+        utm("utm_content"),
+        JsValue::from_f64(new.received_at_ms),
+    ])?
+    .run()
+    .await?;
+    Ok(())
+}
