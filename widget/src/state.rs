@@ -1,0 +1,134 @@
+//! The form's state as plain data: what the visitor typed, which fields they have left, whether they
+//! tried to send, and what the server refused. No DOM here, so every rule about *when* an error shows
+//! is a native test; *what* is an error is `shared`'s alone.
+
+use inlet_shared::{FieldError, FormDefinition, Lead, LeadSubmission, PageContext};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Invariant: `server_errors` only holds errors for fields the visitor has not changed since the server
+/// reported them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FormState {
+    values: BTreeMap<String, Value>,
+    touched: BTreeSet<String>,
+    attempted: bool,
+    server_errors: Vec<FieldError>,
+}
+
+impl FormState {
+    /// Starts with the hidden values the embedding page set.
+    pub fn new(hidden: BTreeMap<String, String>) -> FormState {
+        FormState { values: hidden.into_iter().map(|(k, v)| (k, Value::String(v))).collect(), ..Default::default() }
+    }
+
+    pub fn value(&self, field: &str) -> Option<&Value> {
+        self.values.get(field)
+    }
+
+    pub fn text(&self, field: &str) -> String {
+        self.values.get(field).and_then(Value::as_str).unwrap_or_default().to_owned()
+    }
+
+    pub fn checked(&self, field: &str) -> bool {
+        self.values.get(field).and_then(Value::as_bool).unwrap_or(false)
+    }
+
+    /// The visitor changed a field: its value is new, so an old server verdict no longer applies.
+    pub fn set(&mut self, field: &str, value: Value) {
+        self.server_errors.retain(|e| e.field != field);
+        self.values.insert(field.to_owned(), value);
+    }
+
+    /// The visitor left a field; from now on its errors show as they type.
+    pub fn touch(&mut self, field: &str) {
+        self.touched.insert(field.to_owned());
+    }
+
+    /// The error to show next to `field` now, if any: the server's, or `shared`'s once the visitor has
+    /// left the field or tried to send.
+    pub fn visible_error(&self, form: &FormDefinition, field: &str) -> Option<FieldError> {
+        if let Some(error) = self.server_errors.iter().find(|e| e.field == field) {
+            return Some(error.clone());
+        }
+        if !(self.attempted || self.touched.contains(field)) {
+            return None;
+        }
+        self.client_errors(form).into_iter().find(|e| e.field == field)
+    }
+
+    /// Marks an attempt to send and returns what to post, or every field's error.
+    pub fn prepare_submission(&mut self, form: &FormDefinition, context: PageContext) -> Result<LeadSubmission, Vec<FieldError>> {
+        self.attempted = true;
+        let submission = self.submission(context);
+        Lead::parse(form, &submission).map(|_| submission)
+    }
+
+    /// Shows what the server refused (a `422`), next to the fields it names.
+    pub fn set_server_errors(&mut self, errors: Vec<FieldError>) {
+        self.server_errors = errors;
+    }
+
+    fn client_errors(&self, form: &FormDefinition) -> Vec<FieldError> {
+        Lead::parse(form, &self.submission(PageContext::default())).err().unwrap_or_default()
+    }
+
+    fn submission(&self, context: PageContext) -> LeadSubmission {
+        let fields = self.values.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), v.clone())).collect();
+        LeadSubmission { fields, context }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use inlet_shared::ErrorCode;
+    use serde_json::json;
+
+    fn form() -> FormDefinition {
+        serde_json::from_value(json!({"id": "demo", "title": "T", "fields": [
+            {"name": "name", "label": "Name", "kind": "text", "required": true},
+            {"name": "email", "label": "Email", "kind": "email", "required": true},
+            {"name": "source", "label": "Source", "kind": "hidden"}
+        ]}))
+        .expect("valid")
+    }
+
+    fn code(state: &FormState, field: &str) -> Option<ErrorCode> {
+        state.visible_error(&form(), field).map(|e| e.code)
+    }
+
+    #[test]
+    fn errors_wait_until_the_visitor_leaves_the_field() {
+        let mut state = FormState::default();
+        state.set("email", json!("ada@"));
+        assert_eq!(code(&state, "email"), None);
+        state.touch("email");
+        assert_eq!(code(&state, "email"), Some(ErrorCode::EmailInvalid));
+        assert_eq!(code(&state, "name"), None);
+        state.set("email", json!("ada@example.com"));
+        assert_eq!(code(&state, "email"), None);
+    }
+
+    #[test]
+    fn an_attempt_shows_every_error_and_sends_nothing_invalid() {
+        let mut state = FormState::default();
+        let errors = state.prepare_submission(&form(), PageContext::default()).expect_err("invalid");
+        assert_eq!(errors.len(), 2);
+        assert_eq!(code(&state, "name"), Some(ErrorCode::FieldRequired));
+        state.set("name", json!("Ada"));
+        state.set("email", json!("ada@example.com"));
+        let submission = state.prepare_submission(&form(), PageContext::default()).expect("valid");
+        assert_eq!(submission.fields["email"], json!("ada@example.com"));
+    }
+
+    #[test]
+    fn server_errors_show_until_the_field_changes() {
+        let mut state = FormState::new([("source".to_owned(), "spring".to_owned())].into());
+        state.set_server_errors(vec![FieldError::new("email", ErrorCode::EmailInvalid)]);
+        assert_eq!(code(&state, "email"), Some(ErrorCode::EmailInvalid));
+        state.set("email", json!("other@example.com"));
+        assert_eq!(code(&state, "email"), None);
+        assert_eq!(state.text("source"), "spring");
+    }
+}

@@ -1,0 +1,52 @@
+// Inlet loader. A site adds <script src="https://HOST/widget.js" data-form="FORM_ID" async></script>;
+// this replaces that tag with the lead form, inside a shadow root so the host page's CSS cannot reach
+// it. It is the only script the host page loads directly; the form itself is WebAssembly.
+(() => {
+  const script = document.currentScript;
+  const formId = script && script.dataset.form;
+  if (!formId) return;
+  const base = new URL(script.src).origin;
+  const frame = "frame" in script.dataset;
+  const hidden = {};
+  for (const [key, value] of Object.entries(script.dataset)) {
+    if (key.startsWith("field") && key.length > 5) {
+      hidden[key.slice(5).replace(/[A-Z]/g, (c) => "_" + c.toLowerCase()).replace(/^_/, "")] = value;
+    }
+  }
+
+  const host = document.createElement("div");
+  host.className = "inlet-form";
+  // Reserve room for the form so the page does not jump when it arrives (style property, not a
+  // style attribute, so a strict CSP allows it).
+  host.style.display = "block";
+  host.style.minHeight = script.dataset.height || "24rem";
+  const root = host.attachShadow({ mode: "open" });
+  const sheet = document.createElement("link");
+  sheet.rel = "stylesheet";
+  sheet.href = base + "/widget.css";
+  const container = document.createElement("div");
+  container.className = "inlet";
+  container.setAttribute("aria-busy", "true");
+  root.append(sheet, container);
+  script.replaceWith(host);
+
+  const load = (window.__inletWidget ||= import(base + "/pkg/inlet_widget.js").then(async (glue) => {
+    await glue.default({ module_or_path: base + "/pkg/inlet_widget_bg.wasm" });
+    return glue;
+  }));
+  load
+    .then((glue) => {
+      glue.mount(container, { form: formId, api: base, frame, hidden });
+      host.style.minHeight = "";
+    })
+    .catch(() => {
+      container.textContent = "This form could not be loaded. Please try again later.";
+    });
+
+  if (frame && window.parent !== window) {
+    // Tell the embedding page our height; www/frame.js on that page resizes the iframe.
+    const report = () =>
+      window.parent.postMessage({ type: "inlet:resize", form: formId, height: document.documentElement.scrollHeight }, "*");
+    new ResizeObserver(report).observe(document.documentElement);
+  }
+})();

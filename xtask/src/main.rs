@@ -1,0 +1,176 @@
+//! `cargo xtask <task>`: the one entry point for developer tasks. See `cargo xtask help`.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, ExitCode, Stdio};
+use xtask::stack::{self, Stack, StackOptions};
+use xtask::tools::{self, Tools};
+use xtask::{build, examples, root, run, Result};
+
+const HELP: &str = "\
+usage: cargo xtask <task>
+
+  dev           install what is missing, build, migrate and seed local D1, start the Worker and the
+                examples, print their URLs (Ctrl-C stops)
+  test          install what is missing, build, run every test; ends with `N passed, N failed`
+  build         release builds of the widget (www/pkg) and the Worker (edge/build)
+  setup         install the tools only (Rust target, wasm-bindgen, worker-build, npm packages, Chromium)
+  sizes         build, then print the widget's bytes on the wire and the Worker's upload size
+  deploy-check  build, then `wrangler deploy --dry-run` into target/deploy-dry-run (no account needed)
+";
+
+fn main() -> ExitCode {
+    let task = std::env::args().nth(1).unwrap_or_default();
+    let tools = Tools::locate();
+    let result = match task.as_str() {
+        "dev" => dev(&tools),
+        "test" => test(&tools),
+        "build" => tools.setup(false).and_then(|()| build_all(&tools)),
+        "setup" => tools.setup(true),
+        "sizes" => tools.setup(false).and_then(|()| build_all(&tools)).and_then(|()| build::print_sizes()),
+        "deploy-check" => tools.setup(false).and_then(|()| build_all(&tools)).and_then(|()| deploy_check(&tools)),
+        _ => {
+            print!("{HELP}");
+            return if task.is_empty() || task == "help" { ExitCode::SUCCESS } else { ExitCode::FAILURE };
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask {task}: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn build_all(tools: &Tools) -> Result {
+    build::widget(tools)?;
+    build::edge(tools)
+}
+
+fn dev(tools: &Tools) -> Result {
+    tools.setup(false)?;
+    build_all(tools)?;
+    let port = env_port("INLET_PORT", 8787)?;
+    let examples_port = env_port("INLET_EXAMPLES_PORT", 8788)?;
+    let examples_origin = format!("http://localhost:{examples_port}");
+    let mut stack = Stack::start(
+        tools,
+        StackOptions {
+            port: Some(port),
+            persist: root().join(".wrangler/state"),
+            fresh: false,
+            seed_sql: stack::demo_seed(&examples_origin),
+        },
+    )?;
+    let site = examples::serve(root().join("examples"), stack.url.clone(), examples_port)?;
+    println!();
+    println!("Inlet is running.");
+    println!("  API and dashboard   {}", stack.url);
+    println!("  demo form (JSON)    {}/v1/forms/demo", stack.url);
+    println!("  iframe embed page   {}/embed/demo", stack.url);
+    println!("  script-tag example  {}/script-tag.html", site.url);
+    println!("  iframe example      {}/iframe.html", site.url);
+    println!("Press Ctrl-C to stop.");
+    stack.wait()
+}
+
+fn env_port(name: &str, default: u16) -> Result<u16> {
+    match std::env::var(name) {
+        Ok(value) => value.parse().map_err(|_| format!("{name}={value} is not a port")),
+        Err(_) => Ok(default),
+    }
+}
+
+fn deploy_check(tools: &Tools) -> Result {
+    let out = root().join("target/deploy-dry-run");
+    run(tools.wrangler().args(["deploy", "--dry-run", "--outdir"]).arg(&out))?;
+    println!("dry run written to {}", out.display());
+    Ok(())
+}
+
+/// Counts of tests across runners.
+#[derive(Debug, Default)]
+struct Tally {
+    passed: u64,
+    failed: u64,
+}
+
+impl Tally {
+    /// `test result: ok. 21 passed; 0 failed; ...` (cargo) or `ℹ pass 3` / `ℹ fail 0` (node --test).
+    fn read(&mut self, line: &str) {
+        let count = |text: &str| text.trim().split_whitespace().next().and_then(|n| n.parse::<u64>().ok()).unwrap_or(0);
+        if let Some(rest) = line.strip_prefix("test result: ") {
+            for part in rest.split(';') {
+                let part = part.trim().trim_start_matches("ok. ").trim_start_matches("FAILED. ");
+                if let Some(n) = part.strip_suffix(" passed") {
+                    self.passed += count(n);
+                } else if let Some(n) = part.strip_suffix(" failed") {
+                    self.failed += count(n);
+                }
+            }
+        } else if let Some(n) = line.strip_prefix("ℹ pass ") {
+            self.passed += count(n);
+        } else if let Some(n) = line.strip_prefix("ℹ fail ") {
+            self.failed += count(n);
+        }
+    }
+}
+
+/// Runs a test command, echoing its output and counting its results. A runner that fails without
+/// reporting a failed test (a compile error, a crash) counts as one failure.
+fn run_tests(command: &mut Command, tally: &mut Tally) -> Result {
+    let before = tally.failed;
+    let mut child = command.stdout(Stdio::piped()).spawn().map_err(|e| format!("could not start tests: {e}"))?;
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines().map_while(|l| l.ok()) {
+            println!("{line}");
+            tally.read(&line);
+        }
+    }
+    let status = child.wait().map_err(|e| e.to_string())?;
+    if !status.success() && tally.failed == before {
+        tally.failed += 1;
+    }
+    Ok(())
+}
+
+fn test(tools: &Tools) -> Result {
+    tools.setup(true)?;
+    build_all(tools)?;
+    let mut tally = Tally::default();
+
+    // Native tests (shared, the edge's pure modules, the widget's state) and the edge's HTTP tests
+    // against real workerd, which start their own stack.
+    run_tests(Command::new("cargo").args(["test", "--workspace", "--color", "never"]).current_dir(root()), &mut tally)?;
+
+    // Browser tests: the examples in headless Chromium against a fresh stack.
+    let examples_port = stack::free_port()?;
+    let examples_origin = format!("http://localhost:{examples_port}");
+    let stack = Stack::start(
+        tools,
+        StackOptions {
+            port: None,
+            persist: root().join("target/inlet-e2e"),
+            fresh: true,
+            seed_sql: stack::demo_seed(&examples_origin),
+        },
+    )?;
+    let site = examples::serve(root().join("examples"), stack.url.clone(), examples_port)?;
+    run_tests(
+        Command::new(tools.node())
+            .args(["--test", "--test-reporter=spec", "--test-concurrency=1"])
+            .arg("widget/e2e/*.test.mjs")
+            .current_dir(root())
+            .env("INLET_API_URL", &stack.url)
+            .env("INLET_EXAMPLES_URL", &site.url)
+            .env("INLET_PERSIST", &stack.persist)
+            .env("INLET_NODE", tools.node())
+            .env("INLET_WRANGLER", tools.node_modules.join("wrangler/bin/wrangler.js"))
+            .env("INLET_CHROMIUM", tools::chromium()),
+        &mut tally,
+    )?;
+    drop(stack);
+
+    println!("{} passed, {} failed", tally.passed, tally.failed);
+    if tally.failed == 0 { Ok(()) } else { Err(format!("{} failed", tally.failed)) }
+}

@@ -1,0 +1,198 @@
+//! The local stack: workerd through `wrangler dev`, with local D1 migrated and seeded. Used by
+//! `cargo xtask dev`, by `cargo xtask test` for the browser tests, and by the edge's HTTP tests.
+//!
+//! Each `Stack` owns its D1 state folder and its `wrangler dev` process group. A watchdog process stops
+//! that group when the process that started it exits, so a test binary that never drops its `Stack`
+//! (a `static`) still leaves nothing running.
+
+use crate::tools::Tools;
+use crate::{output, run, Result};
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Where a stack keeps its state and how it starts.
+#[derive(Debug, Clone)]
+pub struct StackOptions {
+    /// Port for the Worker; `None` picks a free one.
+    pub port: Option<u16>,
+    /// Folder for local D1 (and later Durable Object and Queue) state.
+    pub persist: PathBuf,
+    /// Start from an empty database.
+    pub fresh: bool,
+    /// SQL run after migrations and before the Worker starts.
+    pub seed_sql: String,
+}
+
+#[derive(Debug)]
+pub struct Stack {
+    pub url: String,
+    pub persist: PathBuf,
+    tools: Tools,
+    child: Child,
+}
+
+impl Stack {
+    /// Migrates, seeds and starts the Worker, and returns once `/health` answers. Expects a prior
+    /// `cargo xtask build`.
+    pub fn start(tools: &Tools, options: StackOptions) -> Result<Stack> {
+        let built = crate::root().join("edge/build/index.js");
+        if !built.exists() {
+            return Err(format!("{} is missing: run `cargo xtask build` first", built.display()));
+        }
+        if options.fresh && options.persist.exists() {
+            std::fs::remove_dir_all(&options.persist).map_err(|e| format!("{}: {e}", options.persist.display()))?;
+        }
+        std::fs::create_dir_all(&options.persist).map_err(|e| format!("{}: {e}", options.persist.display()))?;
+        let persist = options.persist.canonicalize().map_err(|e| e.to_string())?;
+        migrate(tools, &persist)?;
+        let seed = persist.join("seed.sql");
+        std::fs::write(&seed, &options.seed_sql).map_err(|e| format!("{}: {e}", seed.display()))?;
+        run(tools.wrangler().args(["d1", "execute", "DB", "--local", "--persist-to"]).arg(&persist).arg("--file").arg(&seed))?;
+
+        let port = match options.port {
+            Some(port) => port,
+            None => free_port()?,
+        };
+        let log_path = persist.join("wrangler.log");
+        let log = std::fs::File::create(&log_path).map_err(|e| e.to_string())?;
+        let child = tools
+            .wrangler()
+            .args(["dev", "--ip", "127.0.0.1", "--port", &port.to_string(), "--inspector-port"])
+            .arg(free_port()?.to_string())
+            .args(["--show-interactive-dev-session=false", "--persist-to"])
+            .arg(&persist)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().map_err(|e| e.to_string())?)
+            .stderr(log)
+            .process_group(0)
+            .spawn()
+            .map_err(|e| format!("could not start wrangler dev: {e}"))?;
+        stop_when_this_process_exits(child.id());
+        let mut stack = Stack { url: format!("http://127.0.0.1:{port}"), persist, tools: tools.clone(), child };
+        stack.wait_until_healthy(&log_path)?;
+        Ok(stack)
+    }
+
+    fn wait_until_healthy(&mut self, log_path: &Path) -> Result {
+        let deadline = Instant::now() + Duration::from_secs(90);
+        let health = format!("{}/health", self.url);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                let log = std::fs::read_to_string(log_path).unwrap_or_default();
+                return Err(format!("wrangler dev exited ({status}):\n{log}"));
+            }
+            if ureq::get(&health).call().is_ok() {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+        self.stop();
+        Err(format!("wrangler dev did not answer {health} within 90 s; see {}", log_path.display()))
+    }
+
+    /// Runs SQL against the stack's local D1 through wrangler and returns the rows of the last
+    /// statement as JSON objects.
+    pub fn query(&self, sql: &str) -> Result<Vec<serde_json::Value>> {
+        let json = output(
+            self.tools
+                .wrangler()
+                .args(["d1", "execute", "DB", "--local", "--json", "--persist-to"])
+                .arg(&self.persist)
+                .args(["--command", sql]),
+        )?;
+        let parsed: serde_json::Value = serde_json::from_str(&json).map_err(|e| format!("{e}: {json}"))?;
+        Ok(parsed
+            .as_array()
+            .and_then(|results| results.last())
+            .and_then(|last| last["results"].as_array())
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    /// Waits for the stack until it stops (for `cargo xtask dev`).
+    pub fn wait(&mut self) -> Result {
+        self.child.wait().map(|_| ()).map_err(|e| e.to_string())
+    }
+
+    pub fn stop(&mut self) {
+        kill_group(self.child.id());
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+pub fn migrate(tools: &Tools, persist: &Path) -> Result {
+    run(tools.wrangler().args(["d1", "migrations", "apply", "DB", "--local", "--persist-to"]).arg(persist))
+}
+
+pub fn free_port() -> Result<u16> {
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    listener.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
+}
+
+fn kill_group(pid: u32) {
+    let _ = Command::new("kill").args(["-TERM", "--", &format!("-{pid}")]).stderr(Stdio::null()).status();
+}
+
+/// A detached shell that stops the group `pid` leads once this process is gone.
+fn stop_when_this_process_exits(pid: u32) {
+    let me = std::process::id();
+    let script = format!("while kill -0 {me} 2>/dev/null; do sleep 1; done; kill -TERM -- -{pid} 2>/dev/null");
+    let _ = Command::new("sh")
+        .args(["-c", &script])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn();
+}
+
+/// Quotes a string as an SQL literal.
+pub fn sql_text(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
+
+/// SQL that creates (or refreshes) a tenant and one form.
+pub fn form_seed(tenant_id: &str, tenant_name: &str, definition: &serde_json::Value, allowed_origins: &[&str]) -> String {
+    let form_id = definition["id"].as_str().unwrap_or_default();
+    let origins = serde_json::to_string(allowed_origins).unwrap_or_else(|_| "[]".to_owned());
+    format!(
+        "INSERT INTO tenants (id, name, created_at) VALUES ({t}, {n}, 0) ON CONFLICT (id) DO UPDATE SET name = excluded.name;\n\
+         INSERT INTO forms (tenant_id, id, definition, allowed_origins, created_at, updated_at) \
+         VALUES ({t}, {f}, {d}, {o}, 0, 0) ON CONFLICT (tenant_id, id) DO UPDATE SET \
+         definition = excluded.definition, allowed_origins = excluded.allowed_origins;\n",
+        t = sql_text(tenant_id),
+        n = sql_text(tenant_name),
+        f = sql_text(form_id),
+        d = sql_text(&definition.to_string()),
+        o = sql_text(&origins),
+    )
+}
+
+/// The demo business and its form `demo`, which the examples embed.
+pub fn demo_seed(examples_origin: &str) -> String {
+    let definition = serde_json::json!({
+        "id": "demo",
+        "title": "Request a free roof inspection",
+        "default_country": "US",
+        "submit_label": "Send request",
+        "success_message": "Thank you! Your request is in. We will call you within one business day.",
+        "fields": [
+            {"name": "name", "label": "Your name", "kind": "text", "required": true, "max_length": 100},
+            {"name": "email", "label": "Email", "kind": "email", "required": true},
+            {"name": "phone", "label": "Phone", "kind": "phone", "help": "Optional. We only call during office hours."},
+            {"name": "message", "label": "How can we help?", "kind": "multi_line", "max_length": 2000},
+            {"name": "consent", "label": "Consent", "kind": "consent", "required": true,
+             "text": "I agree that Demo Roofing may contact me about my request.", "version": "2026-11-01"}
+        ]
+    });
+    form_seed("t_demo", "Demo Roofing", &definition, &[examples_origin])
+}
