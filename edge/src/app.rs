@@ -148,13 +148,7 @@ fn preflight(origin: &BrowserOrigin, methods: &str) -> Reply {
 async fn accept_lead(mut req: Request, db: &D1Database, form: &StoredForm) -> Result<Reply, Failure> {
     require_json(&req)?;
     let body = read_body(&mut req, MAX_BODY_BYTES).await?;
-    let submission: LeadSubmission = serde_json::from_slice(&body).map_err(|e| {
-        Problem::malformed_json(if e.is_data() {
-            r#"Expected an object like {"fields": {"email": "..."}}."#
-        } else {
-            "The body is not valid JSON."
-        })
-    })?;
+    let submission = parse_submission(&body)?;
     let lead = Lead::parse(&form.definition, &submission).map_err(Problem::validation_failed)?;
     let id = ids::lead_id(random_bytes()?);
     store::insert_lead(
@@ -169,6 +163,18 @@ async fn accept_lead(mut req: Request, db: &D1Database, form: &StoredForm) -> Re
     )
     .await?;
     Ok(Reply::json(201, &Created { id: &id }).header("cache-control", "no-store"))
+}
+
+/// Parses the body as a submission. The top level must be an object: serde would otherwise read a JSON
+/// array as a struct whose fields all take their defaults.
+fn parse_submission(body: &[u8]) -> Result<LeadSubmission, Problem> {
+    const SHAPE: &str = r#"Expected an object like {"fields": {"email": "..."}}."#;
+    let value: serde_json::Value =
+        serde_json::from_slice(body).map_err(|_| Problem::malformed_json("The body is not valid JSON."))?;
+    if !value.is_object() {
+        return Err(Problem::malformed_json(SHAPE));
+    }
+    serde_json::from_value(value).map_err(|_| Problem::malformed_json(SHAPE))
 }
 
 fn require_json(req: &Request) -> Result<(), Failure> {

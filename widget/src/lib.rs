@@ -35,6 +35,9 @@ struct MountOptions {
 #[wasm_bindgen]
 pub fn mount(container: web_sys::HtmlElement, options: JsValue) {
     console_error_panic_hook::set_once();
+    // Leptos' executor is normally set up by `mount_to`; this task runs before it. A second call (a
+    // second form on the page) returns an error that means "already done".
+    let _ = any_spawner::Executor::init_wasm_bindgen();
     let options: MountOptions = match serde_wasm_bindgen::from_value(options) {
         Ok(options) => options,
         Err(_) => return container.set_text_content(Some(LOAD_FAILURE)),

@@ -1,0 +1,6 @@
+//! Black-box tests of the edge's HTTP API against the real runtime: workerd through `wrangler dev`,
+//! with a fresh local D1 per test binary. `cargo xtask test` builds the Worker first.
+
+mod helpers;
+mod intake;
+mod public;
