@@ -45,8 +45,10 @@
 
   if (frame && window.parent !== window) {
     // Tell the embedding page our height; www/frame.js on that page resizes the iframe.
+    // The body's own height: the document's scroll height never drops below the frame's current
+    // height, so it could grow the frame but never shrink it.
     const report = () =>
-      window.parent.postMessage({ type: "inlet:resize", form: formId, height: document.documentElement.scrollHeight }, "*");
-    new ResizeObserver(report).observe(document.documentElement);
+      window.parent.postMessage({ type: "inlet:resize", form: formId, height: document.body.getBoundingClientRect().height }, "*");
+    new ResizeObserver(report).observe(document.body);
   }
 })();
