@@ -171,6 +171,15 @@ fn test(tools: &Tools) -> Result {
     )?;
     drop(stack);
 
+    // Deployable as it stands: the bundle wrangler would upload builds offline, with no account.
+    match deploy_check(tools) {
+        Ok(()) => tally.passed += 1,
+        Err(message) => {
+            eprintln!("deploy check failed: {message}");
+            tally.failed += 1;
+        }
+    }
+
     println!("{} passed, {} failed", tally.passed, tally.failed);
     if tally.failed == 0 { Ok(()) } else { Err(format!("{} failed", tally.failed)) }
 }
