@@ -21,15 +21,15 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// Why a handler did not produce its normal reply.
 #[derive(Debug)]
 pub enum Failure {
-    /// The client's fault, answered as is.
-    Problem(Problem),
+    /// The client's fault, answered as is. Boxed: a problem is large and failures are the rare path.
+    Problem(Box<Problem>),
     /// Ours: logged, answered 500.
     Internal(String),
 }
 
 impl From<Problem> for Failure {
     fn from(problem: Problem) -> Self {
-        Failure::Problem(problem)
+        Failure::Problem(Box::new(problem))
     }
 }
 
@@ -167,14 +167,14 @@ async fn accept_lead(mut req: Request, db: &D1Database, form: &StoredForm) -> Re
 
 /// Parses the body as a submission. The top level must be an object: serde would otherwise read a JSON
 /// array as a struct whose fields all take their defaults.
-fn parse_submission(body: &[u8]) -> Result<LeadSubmission, Problem> {
+fn parse_submission(body: &[u8]) -> Result<LeadSubmission, Failure> {
     const SHAPE: &str = r#"Expected an object like {"fields": {"email": "..."}}."#;
     let value: serde_json::Value =
         serde_json::from_slice(body).map_err(|_| Problem::malformed_json("The body is not valid JSON."))?;
     if !value.is_object() {
-        return Err(Problem::malformed_json(SHAPE));
+        return Err(Problem::malformed_json(SHAPE).into());
     }
-    serde_json::from_value(value).map_err(|_| Problem::malformed_json(SHAPE))
+    serde_json::from_value(value).map_err(|_| Problem::malformed_json(SHAPE).into())
 }
 
 fn require_json(req: &Request) -> Result<(), Failure> {

@@ -1,6 +1,9 @@
 //! The widget's two calls to the edge: read a form's definition, send a submission.
+//!
+//! Answers are parsed by the browser's `JSON.parse` and read with serde-wasm-bindgen rather than by
+//! serde_json, whose deserializer would add about 30 KB to the wasm; serde_json only serialises.
 
-use gloo_net::http::Request;
+use gloo_net::http::{Request, Response};
 use inlet_shared::{FieldError, FormDefinition, LeadSubmission};
 use serde::Deserialize;
 
@@ -35,26 +38,39 @@ impl Api {
         Api { base: base.trim_end_matches('/').to_owned() }
     }
 
-    pub async fn form(&self, form_id: &str) -> Result<FormDefinition, gloo_net::Error> {
-        Request::get(&format!("{}/v1/forms/{form_id}", self.base)).send().await?.json().await
+    pub async fn form(&self, form_id: &str) -> Option<FormDefinition> {
+        let response = Request::get(&format!("{}/v1/forms/{form_id}", self.base)).send().await.ok()?;
+        if !response.ok() {
+            return None;
+        }
+        read_json(response).await
     }
 
     pub async fn submit(&self, form_id: &str, submission: &LeadSubmission) -> SubmitOutcome {
-        let request = Request::post(&format!("{}/v1/forms/{form_id}/leads", self.base)).json(submission);
+        let url = format!("{}/v1/forms/{form_id}/leads", self.base);
+        let request = serde_json::to_string(submission)
+            .ok()
+            .and_then(|body| Request::post(&url).header("content-type", "application/json").body(body).ok());
         let response = match request {
-            Ok(request) => request.send().await,
-            Err(_) => return SubmitOutcome::Refused(GENERIC_FAILURE.to_owned()),
+            Some(request) => request.send().await,
+            None => return SubmitOutcome::Refused(GENERIC_FAILURE.to_owned()),
         };
         let Ok(response) = response else { return SubmitOutcome::Unreachable };
         match response.status() {
             200..=299 => SubmitOutcome::Created,
-            status => match response.json::<ProblemBody>().await {
-                Ok(problem) if status == 422 && !problem.errors.is_empty() => SubmitOutcome::Invalid(problem.errors),
-                Ok(problem) if status < 500 && !problem.title.is_empty() => SubmitOutcome::Refused(problem.title),
+            status => match read_json::<ProblemBody>(response).await {
+                Some(problem) if status == 422 && !problem.errors.is_empty() => SubmitOutcome::Invalid(problem.errors),
+                Some(problem) if status < 500 && !problem.title.is_empty() => SubmitOutcome::Refused(problem.title),
                 _ => SubmitOutcome::Refused(GENERIC_FAILURE.to_owned()),
             },
         }
     }
+}
+
+async fn read_json<T: serde::de::DeserializeOwned>(response: Response) -> Option<T> {
+    let text = response.text().await.ok()?;
+    let value = js_sys::JSON::parse(&text).ok()?;
+    serde_wasm_bindgen::from_value(value).ok()
 }
 
 pub const GENERIC_FAILURE: &str = "Sorry, we could not send your message. Please try again in a moment.";

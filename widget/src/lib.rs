@@ -45,13 +45,13 @@ pub fn mount(container: web_sys::HtmlElement, options: JsValue) {
     spawn_local(async move {
         let api = Api::new(&options.api);
         match api.form(&options.form).await {
-            Ok(definition) => {
+            Some(definition) => {
                 container.set_attribute("aria-busy", "false").ok();
                 let context = page_context(options.frame);
                 let hidden = options.hidden;
                 mount_to(container, move || view! { <LeadForm definition api context hidden /> }).forget();
             }
-            Err(_) => {
+            None => {
                 container.set_attribute("aria-busy", "false").ok();
                 container.set_text_content(Some(LOAD_FAILURE));
             }

@@ -28,7 +28,16 @@ pub fn widget(tools: &Tools) -> Result {
     run(Command::new(tools.esbuild())
         .arg(&glue)
         .args(["--minify", "--format=esm", "--allow-overwrite", "--log-level=warning"])
-        .arg(format!("--outfile={}", glue.display())))
+        .arg(format!("--outfile={}", glue.display())))?;
+    // The loader and the iframe resizer are classic scripts a host page loads directly: minified, they
+    // stay under 1 KB compressed.
+    for script in ["widget.js", "frame.js"] {
+        run(Command::new(tools.esbuild())
+            .arg(root.join("widget/loader").join(script))
+            .args(["--minify", "--target=es2020", "--log-level=warning"])
+            .arg(format!("--outfile={}", root.join("www").join(script).display())))?;
+    }
+    Ok(())
 }
 
 pub fn edge(tools: &Tools) -> Result {

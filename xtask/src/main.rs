@@ -98,7 +98,7 @@ struct Tally {
 impl Tally {
     /// `test result: ok. 21 passed; 0 failed; ...` (cargo) or `ℹ pass 3` / `ℹ fail 0` (node --test).
     fn read(&mut self, line: &str) {
-        let count = |text: &str| text.trim().split_whitespace().next().and_then(|n| n.parse::<u64>().ok()).unwrap_or(0);
+        let count = |text: &str| text.split_whitespace().next().and_then(|n| n.parse::<u64>().ok()).unwrap_or(0);
         if let Some(rest) = line.strip_prefix("test result: ") {
             for part in rest.split(';') {
                 let part = part.trim().trim_start_matches("ok. ").trim_start_matches("FAILED. ");
@@ -182,4 +182,25 @@ fn test(tools: &Tools) -> Result {
 
     println!("{} passed, {} failed", tally.passed, tally.failed);
     if tally.failed == 0 { Ok(()) } else { Err(format!("{} failed", tally.failed)) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Tally;
+
+    #[test]
+    fn tally_reads_cargo_and_node_summaries() {
+        let mut tally = Tally::default();
+        for line in [
+            "test result: ok. 21 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s",
+            "test result: FAILED. 15 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out; finished in 8.6s",
+            "test intake::x ... ok",
+            "ℹ pass 7",
+            "ℹ fail 1",
+            "ℹ tests 8",
+        ] {
+            tally.read(line);
+        }
+        assert_eq!((tally.passed, tally.failed), (43, 3));
+    }
 }

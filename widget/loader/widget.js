@@ -1,4 +1,4 @@
-// Inlet loader. A site adds <script src="https://HOST/widget.js" data-form="FORM_ID" async></script>;
+// Inlet loader (built, minified, into www/widget.js). A site adds <script src="https://HOST/widget.js" data-form="FORM_ID" async></script>;
 // this replaces that tag with the lead form, inside a shadow root so the host page's CSS cannot reach
 // it. It is the only script the host page loads directly; the form itself is WebAssembly.
 (() => {

@@ -1,4 +1,4 @@
-// Inlet iframe resizer. Optional: add <script src="https://HOST/frame.js" async></script> once to a page
+// Inlet iframe resizer (built, minified, into www/frame.js). Optional: add <script src="https://HOST/frame.js" async></script> once to a page
 // that embeds Inlet iframes, and each grows or shrinks to fit its form instead of scrolling.
 (() => {
   const origin = new URL(document.currentScript.src).origin;
