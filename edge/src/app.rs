@@ -7,8 +7,10 @@ use crate::cors::{self, ALLOWED_REQUEST_HEADERS, PREFLIGHT_MAX_AGE};
 use crate::problem::Problem;
 use crate::reply::Reply;
 use crate::route::{self, Method, Route, Routed};
+use crate::limit::Decision;
+use crate::spam::{self, Verdict};
 use crate::store::{self, NewLead, StoreError, StoredForm};
-use crate::{ids, page};
+use crate::{ids, limiter, page, turnstile};
 use futures_util::StreamExt;
 use inlet_shared::{Lead, LeadSubmission};
 use serde::Serialize;
@@ -17,6 +19,12 @@ use worker::{console_error, D1Database, Env, Request};
 
 /// Largest request body accepted, in bytes. A lead is a few KiB at most.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// Carries the signed time a form was served (see `spam`); the widget sends it back as `token`.
+pub const FORM_TOKEN_HEADER: &str = "inlet-form-token";
+/// Set on a `201` that repeats an earlier answer for the same `Idempotency-Key`.
+pub const REPLAYED_HEADER: &str = "idempotent-replayed";
+const MAX_IDEMPOTENCY_KEY: usize = 255;
+const DEFAULT_TURNSTILE_BASE_URL: &str = "https://challenges.cloudflare.com";
 
 /// Why a handler did not produce its normal reply.
 #[derive(Debug)]
@@ -78,7 +86,12 @@ async fn dispatch(route: Route, method: Method, req: Request, env: &Env) -> Resu
             let origin = BrowserOrigin::check(&req, &form)?;
             let reply = match method {
                 Method::Options => preflight(&origin, "GET, HEAD"),
-                _ => Reply::json(200, &form.definition).header("cache-control", "public, max-age=60"),
+                _ => {
+                    let token = spam::form_token(&secret(env)?, &form.definition.id, js_sys::Date::now() as u64);
+                    Reply::json(200, &form.definition)
+                        .header("cache-control", "public, max-age=60")
+                        .header(FORM_TOKEN_HEADER, token)
+                }
             };
             Ok(origin.expose(reply))
         }
@@ -88,7 +101,7 @@ async fn dispatch(route: Route, method: Method, req: Request, env: &Env) -> Resu
             let origin = BrowserOrigin::check(&req, &form)?;
             let reply = match method {
                 Method::Options => preflight(&origin, "POST"),
-                _ => accept_lead(req, &db, &form).await.unwrap_or_else(Failure::into_reply),
+                _ => accept_lead(req, env, &db, &form).await.unwrap_or_else(Failure::into_reply),
             };
             Ok(origin.expose(reply))
         }
@@ -128,7 +141,9 @@ impl BrowserOrigin {
     /// Lets the browser read the reply (errors included, so the widget can show them).
     fn expose(&self, reply: Reply) -> Reply {
         match &self.0 {
-            Some(origin) => reply.allow_origin(origin).header("access-control-expose-headers", "retry-after"),
+            Some(origin) => reply
+                .allow_origin(origin)
+                .header("access-control-expose-headers", format!("retry-after, {FORM_TOKEN_HEADER}, {REPLAYED_HEADER}")),
             None => reply.header("vary", "Origin"),
         }
     }
@@ -145,24 +160,121 @@ fn preflight(origin: &BrowserOrigin, methods: &str) -> Reply {
     }
 }
 
-async fn accept_lead(mut req: Request, db: &D1Database, form: &StoredForm) -> Result<Reply, Failure> {
+/// Takes one submission: limits, then idempotency, then shape, Turnstile, the form's rules, and the
+/// spam verdict, in that order, so the cheapest refusals come first and a retry never stores twice.
+async fn accept_lead(mut req: Request, env: &Env, db: &D1Database, form: &StoredForm) -> Result<Reply, Failure> {
     require_json(&req)?;
+    let secret = secret(env)?;
+    let client_ip = req.headers().get("cf-connecting-ip")?;
+    enforce_limits(env, form, &secret, client_ip.as_deref()).await?;
+    let idempotency_key = idempotency_key(&req)?;
     let body = read_body(&mut req, MAX_BODY_BYTES).await?;
+    let hash = spam::body_hash(&body);
+    if let Some(key) = &idempotency_key
+        && let Some(reply) = replay(db, form, key, &hash).await?
+    {
+        return Ok(reply);
+    }
     let submission = parse_submission(&body)?;
+    if let Some(settings) = &form.settings.turnstile {
+        check_turnstile(env, &settings.secret, submission.turnstile.as_deref(), client_ip.as_deref()).await?;
+    }
     let lead = Lead::parse(&form.definition, &submission).map_err(Problem::validation_failed)?;
+    let now_ms = js_sys::Date::now();
+    let min_fill_ms = u64::from(form.settings.min_fill_seconds) * 1000;
+    let verdict = spam::verdict(
+        &secret,
+        &form.definition.id,
+        submission.honeypot.as_deref(),
+        submission.token.as_deref(),
+        now_ms as u64,
+        min_fill_ms,
+    );
     let id = ids::lead_id(random_bytes()?);
-    store::insert_lead(
-        db,
-        &NewLead {
-            tenant_id: &form.tenant_id,
-            form_id: &form.definition.id,
-            id: &id,
-            lead: &lead,
-            received_at_ms: js_sys::Date::now(),
+    let new_lead = NewLead {
+        tenant_id: &form.tenant_id,
+        form_id: &form.definition.id,
+        id: &id,
+        lead: &lead,
+        received_at_ms: now_ms,
+        // A bot is answered exactly as a person is, so it learns nothing from the answer.
+        spam: match verdict {
+            Verdict::Human => None,
+            Verdict::Bot(reason) => Some(reason),
         },
-    )
-    .await?;
-    Ok(Reply::json(201, &Created { id: &id }).header("cache-control", "no-store"))
+        idempotency: idempotency_key.as_deref().map(|key| (key, hash.as_str())),
+    };
+    if let Err(error) = store::insert_lead(db, &new_lead).await {
+        // A concurrent request with the same key may have stored first: answer as it was answered.
+        if let Some(key) = &idempotency_key
+            && let Some(reply) = replay(db, form, key, &hash).await?
+        {
+            return Ok(reply);
+        }
+        return Err(error.into());
+    }
+    Ok(created(&id))
+}
+
+fn created(id: &str) -> Reply {
+    Reply::json(201, &Created { id }).header("cache-control", "no-store")
+}
+
+/// The Worker's secret for signing form tokens and hashing client addresses.
+fn secret(env: &Env) -> Result<Vec<u8>, Failure> {
+    let value = env.secret("INLET_SECRET").map(|s| s.to_string()).or_else(|_| env.var("INLET_SECRET").map(|v| v.to_string()));
+    match value {
+        Ok(value) if value.len() >= 16 => Ok(value.into_bytes()),
+        _ => Err(Failure::Internal("INLET_SECRET is not set (or shorter than 16 characters)".into())),
+    }
+}
+
+/// Per-client, then per-form. The client is known only by a keyed hash of its address.
+async fn enforce_limits(env: &Env, form: &StoredForm, secret: &[u8], client_ip: Option<&str>) -> Result<(), Failure> {
+    let limits = &form.settings.rate_limit;
+    let form_id = &form.definition.id;
+    let client = spam::client_key(secret, client_ip.unwrap_or("unknown"));
+    for (key, limit) in [(format!("client:{form_id}:{client}"), limits.per_client), (format!("form:{form_id}"), limits.per_form)] {
+        if let Decision::Limited { retry_after } = limiter::take(env, &key, limit).await? {
+            return Err(Problem::rate_limited(retry_after).into());
+        }
+    }
+    Ok(())
+}
+
+/// The `Idempotency-Key` header, if any: 1 to 255 visible ASCII characters (quotes, as the draft's
+/// structured-field string form has them, are dropped).
+fn idempotency_key(req: &Request) -> Result<Option<String>, Failure> {
+    let Some(raw) = req.headers().get("idempotency-key")? else { return Ok(None) };
+    let key = raw.trim().trim_matches('"');
+    if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(Problem::idempotency_key_invalid().into());
+    }
+    Ok(Some(key.to_owned()))
+}
+
+/// The original answer for a key seen before with this body; a refusal for the key with another body.
+async fn replay(db: &D1Database, form: &StoredForm, key: &str, hash: &str) -> Result<Option<Reply>, Failure> {
+    match store::find_idempotency_key(db, &form.tenant_id, &form.definition.id, key).await? {
+        Some(record) if record.request_hash == hash => Ok(Some(created(&record.lead_id).header(REPLAYED_HEADER, "true"))),
+        Some(_) => Err(Problem::idempotency_key_reused().into()),
+        None => Ok(None),
+    }
+}
+
+async fn check_turnstile(env: &Env, secret: &str, token: Option<&str>, client_ip: Option<&str>) -> Result<(), Failure> {
+    let Some(token) = token.filter(|t| !t.is_empty() && t.len() <= 2048) else {
+        return Err(Problem::turnstile_failed().into());
+    };
+    let base = env.var("TURNSTILE_BASE_URL").map(|v| v.to_string()).unwrap_or_else(|_| DEFAULT_TURNSTILE_BASE_URL.to_owned());
+    match turnstile::verify(&base, secret, token, client_ip).await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(Problem::turnstile_failed().into()),
+        Err(cause) => {
+            console_error!("turnstile: {cause}");
+            Err(Problem::turnstile_unavailable().into())
+        }
+    }
 }
 
 /// Parses the body as a submission. The top level must be an object: serde would otherwise read a JSON

@@ -8,12 +8,18 @@
 mod app;
 pub mod cors;
 pub mod ids;
+pub mod limit;
+mod limiter;
 pub mod page;
 pub mod problem;
 pub mod reply;
 pub mod route;
+pub mod settings;
+pub mod spam;
 mod store;
+mod turnstile;
 
+pub use limiter::IntakeLimiter;
 use worker::{event, Context, Env, Headers, Request, Response, ResponseBuilder};
 
 #[event(fetch)]

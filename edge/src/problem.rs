@@ -87,6 +87,33 @@ impl Problem {
         problem
     }
 
+    pub fn idempotency_key_invalid() -> Problem {
+        Problem::new(400, "idempotency_key_invalid", "The Idempotency-Key header is not valid.")
+            .with_detail("Use 1 to 255 visible ASCII characters, e.g. a UUID.")
+    }
+
+    /// The same key was used before with another body (IETF httpapi idempotency-key draft: 422).
+    pub fn idempotency_key_reused() -> Problem {
+        Problem::new(422, "idempotency_key_reused", "This Idempotency-Key was already used for a different submission.")
+    }
+
+    pub fn turnstile_failed() -> Problem {
+        Problem::new(403, "turnstile_failed", "Please complete the check that you are not a robot, then send again.")
+    }
+
+    /// Turnstile could not be asked; the visitor's client should try again shortly.
+    pub fn turnstile_unavailable() -> Problem {
+        let mut problem = Problem::new(503, "turnstile_unavailable", "We could not check your submission just now. Please try again in a moment.");
+        problem.retry_after = Some(5);
+        problem
+    }
+
+    pub fn rate_limited(retry_after: u32) -> Problem {
+        let mut problem = Problem::new(429, "rate_limited", "Too many submissions. Please wait a moment and try again.");
+        problem.retry_after = Some(retry_after);
+        problem
+    }
+
     /// The only 500: the cause goes to the log, never to the client.
     pub fn internal() -> Problem {
         Problem::new(500, "internal_error", "Something went wrong on our side. Please try again.")
@@ -131,6 +158,11 @@ mod tests {
             Problem::payload_too_large(10),
             Problem::unsupported_media_type(),
             Problem::validation_failed(vec![]),
+            Problem::idempotency_key_invalid(),
+            Problem::idempotency_key_reused(),
+            Problem::turnstile_failed(),
+            Problem::turnstile_unavailable(),
+            Problem::rate_limited(3),
             Problem::internal(),
         ] {
             assert!((400..600).contains(&problem.status));

@@ -27,6 +27,9 @@ pub struct FormDefinition {
     pub submit_label: String,
     #[serde(default = "default_success_message")]
     pub success_message: String,
+    /// Cloudflare Turnstile site key, when the form requires a Turnstile check (public by design).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub turnstile_site_key: Option<String>,
 }
 
 fn default_submit_label() -> String {

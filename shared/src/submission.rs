@@ -15,13 +15,23 @@ const MAX_UTM_CHARS: usize = 200;
 
 /// A submission exactly as a client sent it: nothing in it is trusted.
 ///
-/// Wire shape: `{"fields": {"<field name>": <string | bool | number | null>, ...}, "context": {...}}`.
+/// Wire shape: `{"fields": {"<field name>": <string | bool | number | null>, ...}, "context": {...},
+/// "token": "...", "honeypot": "", "turnstile": "..."}`; only `fields` is needed.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LeadSubmission {
     #[serde(default)]
     pub fields: BTreeMap<String, Value>,
     #[serde(default)]
     pub context: PageContext,
+    /// The token the edge served with the form, which times how long the visitor took.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    /// The value of the widget's hidden honeypot input: empty for people.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub honeypot: Option<String>,
+    /// A Cloudflare Turnstile response token, for forms that require one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub turnstile: Option<String>,
 }
 
 /// Where the visitor was when they submitted. Metadata, not the lead itself: it is cleaned and bounded
@@ -276,7 +286,7 @@ mod tests {
 
     fn submit(fields: Value) -> Result<Lead, Vec<FieldError>> {
         let fields = serde_json::from_value(fields).expect("object");
-        Lead::parse(&demo_form(), &LeadSubmission { fields, context: PageContext::default() })
+        Lead::parse(&demo_form(), &LeadSubmission { fields, ..Default::default() })
     }
 
     /// Checks the codes of every error, in order, as `field:code`.

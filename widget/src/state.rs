@@ -75,7 +75,7 @@ impl FormState {
 
     fn submission(&self, context: PageContext) -> LeadSubmission {
         let fields = self.values.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), v.clone())).collect();
-        LeadSubmission { fields, context }
+        LeadSubmission { fields, context, ..Default::default() }
     }
 }
 

@@ -60,6 +60,7 @@ fn dev(tools: &Tools) -> Result {
             persist: root().join(".wrangler/state"),
             fresh: false,
             seed_sql: stack::demo_seed(&examples_origin),
+            vars: Vec::new(),
         },
     )?;
     let site = examples::serve(root().join("examples"), stack.url.clone(), examples_port)?;
@@ -153,6 +154,7 @@ fn test(tools: &Tools) -> Result {
             persist: root().join("target/inlet-e2e"),
             fresh: true,
             seed_sql: stack::demo_seed(&examples_origin),
+            vars: Vec::new(),
         },
     )?;
     let site = examples::serve(root().join("examples"), stack.url.clone(), examples_port)?;

@@ -24,6 +24,8 @@ pub struct StackOptions {
     pub fresh: bool,
     /// SQL run after migrations and before the Worker starts.
     pub seed_sql: String,
+    /// Extra Worker variables (`--var NAME:VALUE`), e.g. provider base URLs pointing at test receivers.
+    pub vars: Vec<(String, String)>,
 }
 
 #[derive(Debug)]
@@ -58,12 +60,19 @@ impl Stack {
         };
         let log_path = persist.join("wrangler.log");
         let log = std::fs::File::create(&log_path).map_err(|e| e.to_string())?;
-        let child = tools
-            .wrangler()
+        let mut command = tools.wrangler();
+        command
             .args(["dev", "--ip", "127.0.0.1", "--port", &port.to_string(), "--inspector-port"])
             .arg(free_port()?.to_string())
             .args(["--show-interactive-dev-session=false", "--persist-to"])
             .arg(&persist)
+            // A fresh secret per stack, as an operator's would be: no secret is ever committed.
+            .arg("--var")
+            .arg(format!("INLET_SECRET:{}", random_hex(24)?));
+        for (name, value) in &options.vars {
+            command.arg("--var").arg(format!("{name}:{value}"));
+        }
+        let child = command
             .stdin(Stdio::null())
             .stdout(log.try_clone().map_err(|e| e.to_string())?)
             .stderr(log)
@@ -155,25 +164,42 @@ fn stop_when_this_process_exits(pid: u32) {
         .spawn();
 }
 
+/// `bytes` random bytes from the kernel, as hex.
+pub fn random_hex(bytes: usize) -> Result<String> {
+    use std::io::Read;
+    let mut buffer = vec![0u8; bytes];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut buffer))
+        .map_err(|e| format!("/dev/urandom: {e}"))?;
+    Ok(buffer.iter().map(|b| format!("{b:02x}")).collect())
+}
+
 /// Quotes a string as an SQL literal.
 pub fn sql_text(value: &str) -> String {
     format!("'{}'", value.replace('\'', "''"))
 }
 
-/// SQL that creates (or refreshes) a tenant and one form.
-pub fn form_seed(tenant_id: &str, tenant_name: &str, definition: &serde_json::Value, allowed_origins: &[&str]) -> String {
+/// SQL that creates (or refreshes) a tenant and one form with its private settings (`{}` for defaults).
+pub fn form_seed(
+    tenant_id: &str,
+    tenant_name: &str,
+    definition: &serde_json::Value,
+    allowed_origins: &[&str],
+    settings: &serde_json::Value,
+) -> String {
     let form_id = definition["id"].as_str().unwrap_or_default();
     let origins = serde_json::to_string(allowed_origins).unwrap_or_else(|_| "[]".to_owned());
     format!(
         "INSERT INTO tenants (id, name, created_at) VALUES ({t}, {n}, 0) ON CONFLICT (id) DO UPDATE SET name = excluded.name;\n\
-         INSERT INTO forms (tenant_id, id, definition, allowed_origins, created_at, updated_at) \
-         VALUES ({t}, {f}, {d}, {o}, 0, 0) ON CONFLICT (tenant_id, id) DO UPDATE SET \
-         definition = excluded.definition, allowed_origins = excluded.allowed_origins;\n",
+         INSERT INTO forms (tenant_id, id, definition, allowed_origins, settings, created_at, updated_at) \
+         VALUES ({t}, {f}, {d}, {o}, {s}, 0, 0) ON CONFLICT (tenant_id, id) DO UPDATE SET \
+         definition = excluded.definition, allowed_origins = excluded.allowed_origins, settings = excluded.settings;\n",
         t = sql_text(tenant_id),
         n = sql_text(tenant_name),
         f = sql_text(form_id),
         d = sql_text(&definition.to_string()),
         o = sql_text(&origins),
+        s = sql_text(&settings.to_string()),
     )
 }
 
@@ -194,5 +220,5 @@ pub fn demo_seed(examples_origin: &str) -> String {
              "text": "I agree that Demo Roofing may contact me about my request.", "version": "2026-11-01"}
         ]
     });
-    form_seed("t_demo", "Demo Roofing", &definition, &[examples_origin])
+    form_seed("t_demo", "Demo Roofing", &definition, &[examples_origin], &serde_json::json!({}))
 }

@@ -1,6 +1,7 @@
 //! `TestApp`: one stack per test binary (fresh D1, two tenants), and a small HTTP client that never
 //! treats a status code as an error.
 
+use crate::receiver::{self, Receiver};
 use serde_json::{json, Value};
 use std::sync::OnceLock;
 use xtask::stack::{form_seed, Stack, StackOptions};
@@ -12,6 +13,7 @@ pub const CLINIC_ORIGIN: &str = "https://clinic.example";
 pub struct TestApp {
     stack: Stack,
     agent: ureq::Agent,
+    pub turnstile: Receiver,
 }
 
 /// An answer, read whole.
@@ -44,7 +46,16 @@ impl Answer {
     }
 }
 
-/// Form `alpha` of tenant `t_roofer` and form `beta` of tenant `t_clinic`.
+/// Lenient limits and no timing check, for the tests that are not about abuse.
+fn relaxed() -> Value {
+    json!({"min_fill_seconds": 0, "rate_limit": {"per_client": {"limit": 10000, "window_seconds": 60}}})
+}
+
+fn simple_form(id: &str) -> Value {
+    json!({"id": id, "title": id, "fields": [{"name": "email", "label": "Email", "kind": "email", "required": true}]})
+}
+
+/// Form `alpha` of tenant `t_roofer`, form `beta` of tenant `t_clinic`, and one form per abuse defence.
 fn seed() -> String {
     let alpha = json!({
         "id": "alpha", "title": "Roof quote", "default_country": "US",
@@ -65,7 +76,26 @@ fn seed() -> String {
             {"name": "source", "label": "Source", "kind": "hidden"}
         ]
     });
-    form_seed("t_roofer", "Roofer", &alpha, &[ROOFER_ORIGIN]) + &form_seed("t_clinic", "Clinic", &beta, &[CLINIC_ORIGIN])
+    let limit = |per_client: u32, per_form: u32| {
+        json!({"min_fill_seconds": 0, "rate_limit": {
+            "per_client": {"limit": per_client, "window_seconds": 300},
+            "per_form": {"limit": per_form, "window_seconds": 300}}})
+    };
+    let turnstile = |secret: &str| json!({"min_fill_seconds": 0, "turnstile": {"secret": secret}});
+    let mut sql = form_seed("t_roofer", "Roofer", &alpha, &[ROOFER_ORIGIN], &relaxed())
+        + &form_seed("t_clinic", "Clinic", &beta, &[CLINIC_ORIGIN], &relaxed());
+    for (id, settings) in [
+        ("burst", limit(5, 1000)),
+        ("ceiling", limit(100, 3)),
+        ("timed", json!({"min_fill_seconds": 2})),
+        ("human", turnstile(receiver::TURNSTILE_PASSES)),
+        ("robot", turnstile(receiver::TURNSTILE_FAILS)),
+        ("spent", turnstile(receiver::TURNSTILE_SPENT)),
+        ("outage", turnstile(receiver::TURNSTILE_DOWN)),
+    ] {
+        sql += &form_seed("t_abuse", "Abuse", &simple_form(id), &[ROOFER_ORIGIN], &settings);
+    }
+    sql
 }
 
 impl TestApp {
@@ -73,11 +103,13 @@ impl TestApp {
     pub fn get() -> &'static TestApp {
         static APP: OnceLock<TestApp> = OnceLock::new();
         APP.get_or_init(|| {
+            let turnstile = Receiver::start(receiver::siteverify);
             let persist = std::env::temp_dir().join(format!("inlet-api-test-{}", std::process::id()));
-            let options = StackOptions { port: None, persist, fresh: true, seed_sql: seed() };
+            let vars = vec![("TURNSTILE_BASE_URL".to_owned(), turnstile.url.clone())];
+            let options = StackOptions { port: None, persist, fresh: true, seed_sql: seed(), vars };
             let stack = Stack::start(&Tools::locate(), options).unwrap_or_else(|e| panic!("stack: {e}"));
             let agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
-            TestApp { stack, agent }
+            TestApp { stack, agent, turnstile }
         })
     }
 
@@ -116,6 +148,12 @@ impl TestApp {
             headers.push(("origin", origin));
         }
         self.send("POST", &format!("/v1/forms/{form_id}/leads"), &headers, Some(&body.to_string()))
+    }
+
+    /// The form's token as the widget gets it, with the GET that serves the form.
+    pub fn form_token(&self, form_id: &str) -> String {
+        let answer = self.get_path(&format!("/v1/forms/{form_id}"));
+        answer.header("inlet-form-token").unwrap_or_else(|| panic!("no token: {answer:?}")).to_owned()
     }
 
     pub fn query(&self, sql: &str) -> Vec<Value> {

@@ -4,6 +4,8 @@
 // Tests report failure by panicking; that is their job here.
 #![allow(clippy::panic)]
 
+mod abuse;
 mod helpers;
 mod intake;
 mod public;
+mod receiver;
