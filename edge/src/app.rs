@@ -12,7 +12,7 @@ use crate::spam::{self, Verdict};
 use crate::store::{self, NewLead, StoreError, StoredForm};
 use crate::{ids, limiter, page, turnstile};
 use futures_util::StreamExt;
-use inlet_shared::{Lead, LeadSubmission};
+use inlet_shared::{Lead, LeadSubmission, Locale};
 use serde::Serialize;
 use wasm_bindgen::JsCast;
 use worker::{console_error, D1Database, Env, Request};
@@ -105,7 +105,11 @@ async fn dispatch(route: Route, method: Method, req: Request, env: &Env) -> Resu
             };
             Ok(origin.expose(reply))
         }
-        Route::Embed { form_id } => embed(env, &form_id).await,
+        Route::Embed { form_id } => {
+            // `?locale=es` picks the widget's language inside the frame.
+            let locale = req.url()?.query_pairs().find(|(k, _)| k == "locale").map(|(_, v)| v.into_owned()).unwrap_or_default();
+            embed(env, &form_id, Locale::negotiate(&locale)).await
+        }
     }
 }
 
@@ -329,7 +333,7 @@ fn random_bytes() -> Result<[u8; 16], Failure> {
     Ok(bytes)
 }
 
-async fn embed(env: &Env, form_id: &str) -> Result<Reply, Failure> {
+async fn embed(env: &Env, form_id: &str, locale: Locale) -> Result<Reply, Failure> {
     let form = match find_form(env, form_id).await {
         Ok(form) => form,
         Err(Failure::Problem(problem)) if problem.status == 404 => {
@@ -337,7 +341,7 @@ async fn embed(env: &Env, form_id: &str) -> Result<Reply, Failure> {
         }
         Err(failure) => return Err(failure),
     };
-    let html = page::embed_page(&form.definition.id, &form.definition.title, "en");
+    let html = page::embed_page(&form.definition.id, &form.definition.title, locale.tag());
     Ok(Reply::new(200, "text/html; charset=utf-8", html)
         .header("content-security-policy", page::embed_csp(&form.allowed_origins))
         .header("cache-control", "public, max-age=60"))

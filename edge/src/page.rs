@@ -32,7 +32,7 @@ pub fn embed_page(form_id: &str, title: &str, lang: &str) -> String {
 </head>
 <body>
 <main>
-<script src="/widget.js" data-form="{form_id}" data-frame async></script>
+<script src="/widget.js" data-form="{form_id}" data-locale="{lang}" data-frame async></script>
 </main>
 </body>
 </html>
@@ -75,6 +75,7 @@ mod tests {
         assert!(page.contains("<title>Quote &lt;b&gt;now&lt;/b&gt;</title>"));
         assert!(page.contains(r#"<html lang="en&quot;&gt;&lt;script&gt;">"#));
         assert!(page.contains(r#"data-form="demo""#));
+        assert!(page.contains(r#"data-locale="en&quot;&gt;&lt;script&gt;""#));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! The codes are part of the public API (they appear in `422` responses), so a code is never renamed;
 //! new ones may be added.
 
+use crate::{FieldKind, Locale};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -53,38 +54,30 @@ pub struct FieldError {
     pub field: String,
     pub code: ErrorCode,
     pub message: String,
+    /// For `too_long`: the most characters allowed, so a client can write its own sentence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<usize>,
 }
 
 impl FieldError {
-    /// An error for `field` with the standard sentence for `code`.
+    /// An error for `field` with the English sentence for `code`.
     pub fn new(field: &str, code: ErrorCode) -> Self {
-        Self::with_message(field, code, default_message(code).to_owned())
+        Self::for_kind(field, code, None, None)
     }
 
     /// A `too_long` error that tells the visitor the limit.
     pub fn too_long(field: &str, max_chars: usize) -> Self {
-        Self::with_message(
-            field,
-            ErrorCode::TooLong,
-            format!("Please shorten this to at most {max_chars} characters."),
-        )
+        Self::for_kind(field, ErrorCode::TooLong, None, Some(max_chars))
     }
 
-    pub(crate) fn with_message(field: &str, code: ErrorCode, message: String) -> Self {
-        Self { field: field.to_owned(), code, message }
+    /// An error whose sentence suits the field's kind ("Please enter your email address.").
+    pub fn for_kind(field: &str, code: ErrorCode, kind: Option<&FieldKind>, limit: Option<usize>) -> Self {
+        let message = Locale::En.field_message(code, kind, limit);
+        Self { field: field.to_owned(), code, message, limit }
     }
-}
 
-fn default_message(code: ErrorCode) -> &'static str {
-    match code {
-        ErrorCode::FieldRequired => "Please fill in this field.",
-        ErrorCode::EmailInvalid => "Please enter a valid email address, like name@example.com.",
-        ErrorCode::PhoneInvalid => "Please enter a valid phone number, including the area code.",
-        ErrorCode::TooLong => "Please shorten this.",
-        ErrorCode::InvalidOption => "Please choose one of the options.",
-        ErrorCode::ConsentRequired => "Please tick this box to continue.",
-        ErrorCode::InvalidType => "This value has the wrong type.",
-        ErrorCode::InvalidCharacters => "Please remove the special characters from this field.",
-        ErrorCode::UnknownField => "This form has no such field.",
+    /// The sentence in another language.
+    pub fn message_in(&self, locale: Locale, kind: Option<&FieldKind>) -> String {
+        locale.field_message(self.code, kind, self.limit)
     }
 }

@@ -11,12 +11,14 @@
 mod email;
 mod error;
 mod form;
+mod i18n;
 mod phone;
 mod submission;
 mod text;
 
 pub use email::Email;
 pub use error::{ErrorCode, FieldError};
+pub use i18n::{Locale, UiText};
 pub use form::{DefinitionError, Field, FieldKind, FormDefinition};
 pub use phone::{Country, Phone};
 pub use submission::{Consent, Lead, LeadSubmission, LeadValue, PageContext, UTM_KEYS};

@@ -248,17 +248,8 @@ fn as_bool(raw: &Value) -> Result<bool, ValueError> {
 }
 
 fn required_error(name: &str, kind: &FieldKind) -> FieldError {
-    let (code, message) = match kind {
-        FieldKind::Email => (ErrorCode::FieldRequired, "Please enter your email address."),
-        FieldKind::Phone => (ErrorCode::FieldRequired, "Please enter your phone number."),
-        FieldKind::Select { .. } => (ErrorCode::FieldRequired, "Please choose an option."),
-        FieldKind::Checkbox => (ErrorCode::FieldRequired, "Please tick this box."),
-        FieldKind::Consent { .. } => (ErrorCode::ConsentRequired, "Please tick this box to agree before sending."),
-        FieldKind::Text { .. } | FieldKind::MultiLine { .. } | FieldKind::Hidden { .. } => {
-            (ErrorCode::FieldRequired, "Please fill in this field.")
-        }
-    };
-    FieldError::with_message(name, code, message.to_owned())
+    let code = if matches!(kind, FieldKind::Consent { .. }) { ErrorCode::ConsentRequired } else { ErrorCode::FieldRequired };
+    FieldError::for_kind(name, code, Some(kind), None)
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ test("a visitor sends a lead through the iframe embed and it is in D1", async ()
 
   const email = uniqueEmail("iframe");
   await fillGoodLead(form, email);
+  await form.takeTimeLikeAPerson();
   await form.submit();
   await eventually(() => form.status(), (t) => t.startsWith("Thank you"), "confirmation");
 
@@ -26,6 +27,7 @@ test("a visitor sends a lead through the iframe embed and it is in D1", async ()
   assert.ok(row, "the lead is stored");
   assert.equal(row.tenant_id, "t_demo");
   assert.equal(row.form_id, "demo");
+  assert.equal(row.spam, 0, `flagged as ${row.spam_reason}`);
   // Inside the frame, the embedding page is known only as the referrer (its origin, by default policy).
   assert.ok(row.page_url.startsWith(EXAMPLES), row.page_url);
   assert.deepEqual(page.errors, []);

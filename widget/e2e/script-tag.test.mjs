@@ -30,6 +30,7 @@ test("a visitor sees field errors, corrects them, sends, and the lead is in D1",
   assert.equal(await form.errorFor("Email *"), "Please enter a valid email address, like name@example.com.");
   await fillGoodLead(form, email);
   assert.equal(await form.errorFor("Email *"), "");
+  await form.takeTimeLikeAPerson();
   assert.ok(!(await form.invalid("Your name *")));
 
   await form.submit();
@@ -41,6 +42,7 @@ test("a visitor sees field errors, corrects them, sends, and the lead is in D1",
   assert.ok(row, "the lead is stored");
   assert.equal(row.tenant_id, "t_demo");
   assert.equal(row.form_id, "demo");
+  assert.equal(row.spam, 0, `flagged as ${row.spam_reason}`);
   assert.equal(row.phone, "+14155550123");
   assert.equal(row.utm_source, "newsletter");
   assert.equal(row.utm_campaign, "spring");

@@ -24,6 +24,8 @@
   const sheet = document.createElement("link");
   sheet.rel = "stylesheet";
   sheet.href = base + "/widget.css";
+  // Under a CSP that allows styles by nonce, the page's nonce on our tag vouches for our stylesheet.
+  if (script.nonce) sheet.nonce = script.nonce;
   const container = document.createElement("div");
   container.className = "inlet";
   container.setAttribute("aria-busy", "true");
@@ -36,7 +38,8 @@
   }));
   load
     .then((glue) => {
-      glue.mount(container, { form: formId, api: base, frame, hidden });
+      const locale = script.dataset.locale || document.documentElement.lang || "";
+      glue.mount(container, { form: formId, api: base, frame, hidden, locale });
       host.style.minHeight = "";
     })
     .catch(() => {

@@ -13,22 +13,22 @@ pub struct Api {
     base: String,
 }
 
-/// What became of a submission.
+/// What became of one attempt to send a submission.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SubmitOutcome {
     Created,
     /// `422`: the server's field errors, to show next to the fields.
     Invalid(Vec<FieldError>),
-    /// Any other answer from the server, with the sentence to show.
+    /// A final refusal, by its problem `code`: sending again would not help.
     Refused(String),
-    /// No answer at all (offline, DNS, CORS).
-    Unreachable,
+    /// Worth sending again (no answer, `408`, `429`, `5xx`), no sooner than `retry_after` seconds.
+    Retry { retry_after: Option<u32> },
 }
 
 #[derive(Deserialize)]
 struct ProblemBody {
     #[serde(default)]
-    title: String,
+    code: String,
     #[serde(default)]
     errors: Vec<FieldError>,
 }
@@ -38,39 +38,46 @@ impl Api {
         Api { base: base.trim_end_matches('/').to_owned() }
     }
 
-    pub async fn form(&self, form_id: &str) -> Option<FormDefinition> {
+    /// The definition, and the token that lets the edge time how long the visitor took.
+    pub async fn form(&self, form_id: &str) -> Option<(FormDefinition, Option<String>)> {
         let response = Request::get(&format!("{}/v1/forms/{form_id}", self.base)).send().await.ok()?;
         if !response.ok() {
             return None;
         }
-        read_json(response).await
+        let token = response.headers().get("inlet-form-token");
+        Some((read_json(response).await?, token))
     }
 
-    pub async fn submit(&self, form_id: &str, submission: &LeadSubmission) -> SubmitOutcome {
+    pub async fn submit(&self, form_id: &str, idempotency_key: &str, submission: &LeadSubmission) -> SubmitOutcome {
         let url = format!("{}/v1/forms/{form_id}/leads", self.base);
-        let request = serde_json::to_string(submission)
-            .ok()
-            .and_then(|body| Request::post(&url).header("content-type", "application/json").body(body).ok());
-        let response = match request {
-            Some(request) => request.send().await,
-            None => return SubmitOutcome::Refused(GENERIC_FAILURE.to_owned()),
-        };
-        let Ok(response) = response else { return SubmitOutcome::Unreachable };
-        match response.status() {
+        let request = serde_json::to_string(submission).ok().and_then(|body| {
+            Request::post(&url)
+                .header("content-type", "application/json")
+                .header("idempotency-key", idempotency_key)
+                .body(body)
+                .ok()
+        });
+        let Some(request) = request else { return SubmitOutcome::Refused(String::new()) };
+        let Ok(response) = request.send().await else { return SubmitOutcome::Retry { retry_after: None } };
+        let status = response.status();
+        let retry_after = response.headers().get("retry-after").and_then(|v| v.trim().parse().ok());
+        match status {
             200..=299 => SubmitOutcome::Created,
-            status => match read_json::<ProblemBody>(response).await {
+            408 | 429 | 500..=599 => SubmitOutcome::Retry { retry_after },
+            _ => match read_json::<ProblemBody>(response).await {
                 Some(problem) if status == 422 && !problem.errors.is_empty() => SubmitOutcome::Invalid(problem.errors),
-                Some(problem) if status < 500 && !problem.title.is_empty() => SubmitOutcome::Refused(problem.title),
-                _ => SubmitOutcome::Refused(GENERIC_FAILURE.to_owned()),
+                Some(problem) => SubmitOutcome::Refused(problem.code),
+                None => SubmitOutcome::Refused(String::new()),
             },
         }
     }
 }
 
-async fn read_json<T: serde::de::DeserializeOwned>(response: Response) -> Option<T> {
-    let text = response.text().await.ok()?;
-    let value = js_sys::JSON::parse(&text).ok()?;
-    serde_wasm_bindgen::from_value(value).ok()
+/// Reads a JSON body through the browser's parser.
+pub async fn read_json<T: serde::de::DeserializeOwned>(response: Response) -> Option<T> {
+    read_json_str(&response.text().await.ok()?)
 }
 
-pub const GENERIC_FAILURE: &str = "Sorry, we could not send your message. Please try again in a moment.";
+pub fn read_json_str<T: serde::de::DeserializeOwned>(text: &str) -> Option<T> {
+    serde_wasm_bindgen::from_value(js_sys::JSON::parse(text).ok()?).ok()
+}

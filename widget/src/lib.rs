@@ -1,25 +1,29 @@
-//! Inlet's lead form, rendered by Leptos inside the shadow root the loader (`www/widget.js`) made.
+//! Inlet's lead form, rendered by Leptos inside the shadow root the loader (`widget/loader/widget.js`)
+//! made.
 //!
 //! The loader calls [`mount`] with the container and the options it read from its `<script>` tag. This
-//! file holds the components; `state` holds the rules about when errors show (native tests) and
-//! `shared` the rules about what an error is. `api` talks to the edge.
+//! file holds the components and the delivery loop; `state` holds the rules about when errors show,
+//! the outbox queue and the retry schedule (native tests), `outbox` keeps pending submissions in the
+//! browser, `api` talks to the edge, and `shared` says what an error is and how to say it.
 
 mod api;
+mod outbox;
 pub mod state;
 
 use api::{Api, SubmitOutcome};
-use inlet_shared::{Field, FieldKind, FormDefinition, PageContext, UTM_KEYS};
+use inlet_shared::{Field, FieldKind, FormDefinition, Locale, PageContext, UTM_KEYS};
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use outbox::Outbox;
 use serde::Deserialize;
 use serde_json::Value;
-use state::FormState;
+use state::{FormState, Pending};
 use std::collections::BTreeMap;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-/// What the loader passes, read from the `<script>` tag's `data-*` attributes.
+/// What the loader passes, read from the `<script>` tag's `data-*` attributes and the page.
 #[derive(Debug, Deserialize)]
 struct MountOptions {
     form: String,
@@ -28,6 +32,9 @@ struct MountOptions {
     frame: bool,
     #[serde(default)]
     hidden: BTreeMap<String, String>,
+    /// `data-locale`, else the page's `lang`.
+    #[serde(default)]
+    locale: String,
 }
 
 /// Loads the form's definition and renders it into `container`. Failures show a sentence, never a
@@ -40,77 +47,208 @@ pub fn mount(container: web_sys::HtmlElement, options: JsValue) {
     let _ = any_spawner::Executor::init_wasm_bindgen();
     let options: MountOptions = match serde_wasm_bindgen::from_value(options) {
         Ok(options) => options,
-        Err(_) => return container.set_text_content(Some(LOAD_FAILURE)),
+        Err(_) => return container.set_text_content(Some(Locale::En.text().load_failure)),
     };
+    let locale = Locale::negotiate(&options.locale);
     spawn_local(async move {
         let api = Api::new(&options.api);
-        match api.form(&options.form).await {
-            Some(definition) => {
-                container.set_attribute("aria-busy", "false").ok();
+        let loaded = api.form(&options.form).await;
+        container.set_attribute("aria-busy", "false").ok();
+        match loaded {
+            Some((definition, token)) => {
                 let context = page_context(options.frame);
-                let hidden = options.hidden;
-                mount_to(container, move || view! { <LeadForm definition api context hidden /> }).forget();
+                let outbox = Outbox::new(&options.api, &definition.id);
+                let props = Setup { api, outbox, context, hidden: options.hidden, locale, token };
+                mount_to(container, move || view! { <LeadForm definition setup=props /> }).forget();
             }
-            None => {
-                container.set_attribute("aria-busy", "false").ok();
-                container.set_text_content(Some(LOAD_FAILURE));
-            }
+            None => container.set_text_content(Some(locale.text().load_failure)),
         }
     });
 }
 
-const LOAD_FAILURE: &str = "This form could not be loaded. Please try again later.";
+/// Everything the form needs besides its definition.
+#[derive(Debug, Clone)]
+struct Setup {
+    api: Api,
+    outbox: Outbox,
+    context: PageContext,
+    hidden: BTreeMap<String, String>,
+    locale: Locale,
+    /// Served with the definition; sent back so the edge can time the visitor.
+    token: Option<String>,
+}
 
 #[derive(Debug, Clone, PartialEq)]
 enum Status {
     Idle,
     Sending,
+    /// Sending again after a failure; the sentence says why.
+    Retrying(String),
+    /// Given up for now; kept in the outbox for later.
+    Saved(String),
     Sent,
     /// A sentence for the live region; the form stays.
     Problem(String),
 }
 
+impl Status {
+    fn is_busy(&self) -> bool {
+        matches!(self, Status::Sending | Status::Retrying(_))
+    }
+}
+
+/// The reactive handles the delivery loop updates.
+#[derive(Clone, Copy)]
+struct Ui {
+    state: RwSignal<FormState>,
+    status: RwSignal<Status>,
+    form_ref: NodeRef<html::Form>,
+    locale: Locale,
+}
+
+/// Failures (other than being rate limited) before the widget stops retrying for now.
+const MAX_FAILURES: u32 = 4;
+/// After giving up for now, the next try while the page stays open.
+const LATER_MS: u32 = 30_000;
+
+/// Sends the outbox, oldest first, until it is empty or the network keeps failing. Every attempt of a
+/// submission carries its idempotency key, so retries cannot make a second lead.
+async fn flush(api: Api, outbox: Outbox, form_id: String, ui: Ui) {
+    if !outbox.begin_flush() {
+        return;
+    }
+    let text = ui.locale.text();
+    let mut failures = 0;
+    while let Some(pending) = outbox.load().into_iter().next() {
+        if !matches!(ui.status.get_untracked(), Status::Retrying(_)) {
+            ui.status.set(Status::Sending);
+        }
+        match api.submit(&form_id, &pending.key, &pending.submission).await {
+            SubmitOutcome::Created => {
+                outbox.remove(&pending.key);
+                failures = 0;
+                ui.status.set(Status::Sent);
+            }
+            SubmitOutcome::Invalid(errors) => {
+                outbox.remove(&pending.key);
+                let count = errors.len();
+                ui.state.update(|s| s.set_server_errors(errors));
+                ui.status.set(Status::Problem(ui.locale.correction(count)));
+                focus_first_invalid(ui.form_ref);
+                break;
+            }
+            SubmitOutcome::Refused(code) => {
+                outbox.remove(&pending.key);
+                let sentence = if code == "turnstile_failed" { text.human_check } else { text.failure };
+                ui.status.set(Status::Problem(sentence.to_owned()));
+                break;
+            }
+            SubmitOutcome::Retry { retry_after } => {
+                // Being told to wait is not a failure: wait as long as asked, however often.
+                let told_to_wait = retry_after.is_some_and(|s| s >= 2);
+                if !told_to_wait {
+                    failures += 1;
+                }
+                if failures >= MAX_FAILURES {
+                    ui.status.set(Status::Saved(text.saved.to_owned()));
+                    let (api, outbox, form_id) = (api.clone(), outbox.clone(), form_id.clone());
+                    spawn_local(async move {
+                        sleep(LATER_MS).await;
+                        flush(api, outbox, form_id, ui).await;
+                    });
+                    break;
+                }
+                let sentence = match retry_after {
+                    Some(seconds) if told_to_wait => ui.locale.rate_limited(seconds),
+                    _ => text.retrying.to_owned(),
+                };
+                ui.status.set(Status::Retrying(sentence));
+                sleep(state::retry_delay_ms(failures.max(1), retry_after, js_sys::Math::random())).await;
+            }
+        }
+    }
+    outbox.end_flush();
+}
+
+async fn sleep(ms: u32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms.min(i32::MAX as u32) as i32);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// A fresh idempotency key: 128 random bits, hex.
+fn new_key() -> String {
+    let mut bytes = [0u8; 16];
+    let filled = web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .is_some_and(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok());
+    if !filled {
+        for byte in &mut bytes {
+            *byte = (js_sys::Math::random() * 256.0) as u8;
+        }
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Sends the outbox again whenever the browser comes back online.
+fn flush_when_online(api: Api, outbox: Outbox, form_id: String, ui: Ui) {
+    let Some(window) = web_sys::window() else { return };
+    let listener = Closure::<dyn FnMut()>::new(move || {
+        spawn_local(flush(api.clone(), outbox.clone(), form_id.clone(), ui));
+    });
+    let _ = window.add_event_listener_with_callback("online", listener.as_ref().unchecked_ref());
+    // The form lives as long as the page does.
+    listener.forget();
+}
+
 #[component]
-fn LeadForm(definition: FormDefinition, api: Api, context: PageContext, hidden: BTreeMap<String, String>) -> impl IntoView {
+fn LeadForm(definition: FormDefinition, setup: Setup) -> impl IntoView {
+    let Setup { api, outbox, context, hidden, locale, token } = setup;
+    let text = locale.text();
     let hidden = hidden.into_iter().filter(|(name, _)| {
         definition.field(name).is_some_and(|f| matches!(f.kind, FieldKind::Hidden { .. }))
     });
     let state = RwSignal::new(FormState::new(hidden.collect()));
     let status = RwSignal::new(Status::Idle);
     let form_ref = NodeRef::<html::Form>::new();
+    let honeypot = NodeRef::<html::Input>::new();
+    let ui = Ui { state, status, form_ref, locale };
+    let form_id = definition.id.clone();
     let fields = definition.fields.clone();
     let title = definition.title.clone();
     let submit_label = definition.submit_label.clone();
     let success = definition.success_message.clone();
     let definition = StoredValue::new(definition);
 
+    // Whatever an earlier visit could not deliver goes first.
+    if !outbox.load().is_empty() {
+        status.set(Status::Sending);
+        spawn_local(flush(api.clone(), outbox.clone(), form_id.clone(), ui));
+    }
+    flush_when_online(api.clone(), outbox.clone(), form_id.clone(), ui);
+
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if status.get_untracked() == Status::Sending {
+        // Checked and set synchronously, so a double click cannot start a second delivery.
+        if status.get_untracked().is_busy() {
             return;
         }
         let prepared = state.try_update(|s| definition.with_value(|d| s.prepare_submission(d, context.clone())));
         match prepared {
-            Some(Ok(submission)) => {
+            Some(Ok(mut submission)) => {
+                submission.token = token.clone();
+                submission.honeypot = honeypot.get_untracked().map(|input| input.value()).filter(|v| !v.is_empty());
+                let mut queue = outbox.load();
+                state::enqueue(&mut queue, Pending { key: new_key(), submission });
+                outbox.save(&queue);
                 status.set(Status::Sending);
-                let api = api.clone();
-                let form_id = definition.with_value(|d| d.id.clone());
-                spawn_local(async move {
-                    match api.submit(&form_id, &submission).await {
-                        SubmitOutcome::Created => status.set(Status::Sent),
-                        SubmitOutcome::Invalid(errors) => {
-                            let count = errors.len();
-                            state.update(|s| s.set_server_errors(errors));
-                            status.set(Status::Problem(correction_message(count)));
-                            focus_first_invalid(form_ref);
-                        }
-                        SubmitOutcome::Refused(message) => status.set(Status::Problem(message)),
-                        SubmitOutcome::Unreachable => status.set(Status::Problem(api::GENERIC_FAILURE.to_owned())),
-                    }
-                });
+                spawn_local(flush(api.clone(), outbox.clone(), form_id.clone(), ui));
             }
             Some(Err(errors)) => {
-                status.set(Status::Problem(correction_message(errors.len())));
+                status.set(Status::Problem(locale.correction(errors.len())));
                 focus_first_invalid(form_ref);
             }
             None => {}
@@ -119,30 +257,27 @@ fn LeadForm(definition: FormDefinition, api: Api, context: PageContext, hidden: 
 
     let announcement = move || match status.get() {
         Status::Sent => success.clone(),
-        Status::Problem(message) => message,
+        Status::Problem(message) | Status::Retrying(message) | Status::Saved(message) => message,
         Status::Idle | Status::Sending => String::new(),
     };
     let sent = move || status.get() == Status::Sent;
 
     view! {
-        <div class="inlet-card">
+        <div class="inlet-card" lang=locale.tag()>
             <h2 class="inlet-title">{title}</h2>
-            <form node_ref=form_ref novalidate on:submit=on_submit hidden=sent aria-label="Lead form">
-                {fields.into_iter().map(|field| view! { <FieldView field state definition /> }).collect_view()}
-                <button type="submit" class="inlet-submit" disabled=move || status.get() == Status::Sending>
-                    {move || if status.get() == Status::Sending { "Sending…".to_owned() } else { submit_label.clone() }}
+            <form node_ref=form_ref novalidate on:submit=on_submit hidden=sent aria-label=definition.with_value(|d| d.title.clone())>
+                {fields.into_iter().map(|field| view! { <FieldView field state definition locale /> }).collect_view()}
+                // A trap for bots that fill every input: people never see it, screen readers skip it.
+                <div class="inlet-hp" aria-hidden="true">
+                    <label for="inlet-website">{text.honeypot_label}</label>
+                    <input type="text" id="inlet-website" name="website" tabindex="-1" autocomplete="off" node_ref=honeypot />
+                </div>
+                <button type="submit" class="inlet-submit" disabled=move || status.get().is_busy()>
+                    {move || if status.get().is_busy() { text.sending.to_owned() } else { submit_label.clone() }}
                 </button>
             </form>
             <p role="status" aria-live="polite" class="inlet-status" class:inlet-success=sent>{announcement}</p>
         </div>
-    }
-}
-
-fn correction_message(count: usize) -> String {
-    if count == 1 {
-        "Please correct the highlighted field.".to_owned()
-    } else {
-        format!("Please correct the {count} highlighted fields.")
     }
 }
 
@@ -161,7 +296,7 @@ fn focus_first_invalid(form_ref: NodeRef<html::Form>) {
 }
 
 #[component]
-fn FieldView(field: Field, state: RwSignal<FormState>, definition: StoredValue<FormDefinition>) -> impl IntoView {
+fn FieldView(field: Field, state: RwSignal<FormState>, definition: StoredValue<FormDefinition>, locale: Locale) -> impl IntoView {
     let Field { name, label, kind, required, help } = field;
     let id = format!("inlet-{name}");
     let error_id = format!("{id}-error");
@@ -182,7 +317,10 @@ fn FieldView(field: Field, state: RwSignal<FormState>, definition: StoredValue<F
         }
     };
     let help_view = help.map(|text| view! { <p class="inlet-help" id=help_id>{text}</p> });
-    let error_view = view! { <p class="inlet-error" id=error_id>{move || error.get().map(|e| e.message)}</p> };
+    let error_view = {
+        let kind = kind.clone();
+        view! { <p class="inlet-error" id=error_id>{move || error.get().map(|e| e.message_in(locale, Some(&kind)))}</p> }
+    };
     let marker = required.then(|| view! { <span class="inlet-required" aria-hidden="true">" *"</span> });
 
     let set_text = {
@@ -244,7 +382,7 @@ fn FieldView(field: Field, state: RwSignal<FormState>, definition: StoredValue<F
                 {help_view}
                 <select id=id.clone() name=id required=required aria-invalid=invalid aria-describedby=described_by
                     prop:value=text on:change:target=move |ev| set_text(ev.target().value()) on:blur=touch>
-                    <option value="">"Choose…"</option>
+                    <option value="">{locale.text().choose}</option>
                     {options.into_iter().map(|o| { let value = o.clone(); view! { <option value=value>{o}</option> } }).collect_view()}
                 </select>
                 {error_view}

@@ -3,6 +3,7 @@
 //! is a native test; *what* is an error is `shared`'s alone.
 
 use inlet_shared::{FieldError, FormDefinition, Lead, LeadSubmission, PageContext};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -79,6 +80,44 @@ impl FormState {
     }
 }
 
+/// A submission the visitor sent that the edge has not yet confirmed. It lives in the browser's storage
+/// until an answer arrives, so a closed tab or a dropped connection loses nothing, and it keeps its
+/// idempotency key, so however often it is sent it is stored once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pending {
+    pub key: String,
+    pub submission: LeadSubmission,
+}
+
+/// The most submissions kept waiting per form; the oldest make way (a visitor does not queue more).
+pub const OUTBOX_CAPACITY: usize = 5;
+
+/// Adds a submission to the outbox. Sending the same fields again (a second click, a reload and
+/// resubmit) keeps the first entry and its key, so it cannot become two leads.
+pub fn enqueue(outbox: &mut Vec<Pending>, pending: Pending) -> &Pending {
+    let index = match outbox.iter().position(|p| p.submission.fields == pending.submission.fields) {
+        Some(index) => index,
+        None => {
+            if outbox.len() >= OUTBOX_CAPACITY {
+                outbox.remove(0);
+            }
+            outbox.push(pending);
+            outbox.len() - 1
+        }
+    };
+    &outbox[index]
+}
+
+/// How long to wait before attempt `attempt` (1 for the first retry): exponential from 0.5 s, capped
+/// at 30 s, with "equal jitter" (`jitter` in 0..1 picks a point in the upper half) so many widgets that
+/// failed together do not retry together; never sooner than the server's `Retry-After`.
+pub fn retry_delay_ms(attempt: u32, retry_after_seconds: Option<u32>, jitter: f64) -> u32 {
+    let exponential = 500u32.saturating_mul(1u32 << attempt.saturating_sub(1).min(16)).min(30_000);
+    let jittered = f64::from(exponential) * (0.5 + 0.5 * jitter.clamp(0.0, 1.0));
+    let server = retry_after_seconds.map_or(0, |s| s.min(600).saturating_mul(1000));
+    (jittered as u32).max(server)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,6 +159,36 @@ mod tests {
         state.set("email", json!("ada@example.com"));
         let submission = state.prepare_submission(&form(), PageContext::default()).expect("valid");
         assert_eq!(submission.fields["email"], json!("ada@example.com"));
+    }
+
+    #[test]
+    fn retries_back_off_with_jitter_and_honour_retry_after() {
+        assert_eq!(retry_delay_ms(1, None, 1.0), 500);
+        assert_eq!(retry_delay_ms(1, None, 0.0), 250);
+        assert_eq!(retry_delay_ms(3, None, 1.0), 2_000);
+        assert_eq!(retry_delay_ms(30, None, 1.0), 30_000);
+        assert_eq!(retry_delay_ms(1, Some(7), 0.3), 7_000);
+        assert_eq!(retry_delay_ms(9, Some(1), 1.0), 30_000);
+        assert_eq!(retry_delay_ms(1, Some(100_000), 0.0), 600_000);
+        let delays: Vec<u32> = (1..8).map(|a| retry_delay_ms(a, None, 1.0)).collect();
+        assert!(delays.windows(2).all(|w| w[0] <= w[1]), "{delays:?}");
+    }
+
+    #[test]
+    fn the_outbox_keeps_one_entry_per_submission() {
+        let pending = |key: &str, email: &str| Pending {
+            key: key.to_owned(),
+            submission: LeadSubmission { fields: [("email".to_owned(), json!(email))].into(), ..Default::default() },
+        };
+        let mut outbox = Vec::new();
+        assert_eq!(enqueue(&mut outbox, pending("k1", "a@b.co")).key, "k1");
+        assert_eq!(enqueue(&mut outbox, pending("k2", "a@b.co")).key, "k1", "a second click reuses the key");
+        assert_eq!(enqueue(&mut outbox, pending("k3", "c@d.co")).key, "k3");
+        for i in 0..10 {
+            enqueue(&mut outbox, pending(&format!("n{i}"), &format!("{i}@x.co")));
+        }
+        assert_eq!(outbox.len(), OUTBOX_CAPACITY);
+        assert_eq!(outbox.last().map(|p| p.key.as_str()), Some("n9"));
     }
 
     #[test]

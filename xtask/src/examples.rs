@@ -1,6 +1,7 @@
-//! A small static server for `examples/`, on its own origin as a customer's site would be. It
-//! replaces `__INLET_API__` in HTML pages with the Worker's URL, so the examples follow whatever port
-//! the Worker got.
+//! A small static server for `examples/`, on its own origin as a customer's site would be. In HTML
+//! pages it replaces `__INLET_API__` with the Worker's URL (so the examples follow whatever port the
+//! Worker got), and `__INLET_FORM__` and `__INLET_LOCALE__` with the `form` and `locale` query
+//! parameters (default `demo` and none), so one page can show any form.
 
 use crate::Result;
 use std::io::{BufRead, BufReader, Write};
@@ -36,8 +37,19 @@ fn answer(mut stream: TcpStream, dir: &Path, api_url: &str) -> std::io::Result<(
     while reader.read_line(&mut header)? > 2 {
         header.clear();
     }
-    let path = request_line.split_whitespace().nth(1).unwrap_or("/");
-    let path = path.split(['?', '#']).next().unwrap_or("/");
+    let target = request_line.split_whitespace().nth(1).unwrap_or("/");
+    let target = target.split('#').next().unwrap_or("/");
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let param = |name: &str, default: &str| -> String {
+        query
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .find(|(key, value)| {
+                *key == name && !value.is_empty() && value.len() <= 64
+                    && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            })
+            .map_or_else(|| default.to_owned(), |(_, value)| value.to_owned())
+    };
     let (status, content_type, body) = match resolve(dir, path).and_then(|file| Some((std::fs::read(&file).ok()?, file))) {
         Some((bytes, file)) => {
             let extension = file.extension().and_then(|e| e.to_str()).unwrap_or_default();
@@ -48,7 +60,11 @@ fn answer(mut stream: TcpStream, dir: &Path, api_url: &str) -> std::io::Result<(
                 _ => "application/octet-stream",
             };
             let bytes = if extension == "html" {
-                String::from_utf8_lossy(&bytes).replace("__INLET_API__", api_url).into_bytes()
+                String::from_utf8_lossy(&bytes)
+                    .replace("__INLET_API__", api_url)
+                    .replace("__INLET_FORM__", &param("form", "demo"))
+                    .replace("__INLET_LOCALE__", &param("locale", ""))
+                    .into_bytes()
             } else {
                 bytes
             };

@@ -12,6 +12,7 @@ usage: cargo xtask <task>
   dev           install what is missing, build, migrate and seed local D1, start the Worker and the
                 examples, print their URLs (Ctrl-C stops)
   test          install what is missing, build, run every test; ends with `N passed, N failed`
+  e2e           install, build, and run only the browser tests
   build         release builds of the widget (www/pkg) and the Worker (edge/build)
   setup         install the tools only (Rust target, wasm-bindgen, worker-build, npm packages, Chromium)
   sizes         build, then print the widget's bytes on the wire and the Worker's upload size
@@ -24,6 +25,7 @@ fn main() -> ExitCode {
     let result = match task.as_str() {
         "dev" => dev(&tools),
         "test" => test(&tools),
+        "e2e" => e2e(&tools),
         "build" => tools.setup(false).and_then(|()| build_all(&tools)),
         "setup" => tools.setup(true),
         "sizes" => tools.setup(false).and_then(|()| build_all(&tools)).and_then(|()| build::print_sizes()),
@@ -135,6 +137,44 @@ fn run_tests(command: &mut Command, tally: &mut Tally) -> Result {
     Ok(())
 }
 
+fn e2e(tools: &Tools) -> Result {
+    tools.setup(true)?;
+    build_all(tools)?;
+    let mut tally = Tally::default();
+    browser_tests(tools, &mut tally)?;
+    println!("{} passed, {} failed", tally.passed, tally.failed);
+    if tally.failed == 0 { Ok(()) } else { Err(format!("{} failed", tally.failed)) }
+}
+
+/// The examples in headless Chromium against a fresh stack.
+fn browser_tests(tools: &Tools, tally: &mut Tally) -> Result {
+    let examples_port = stack::free_port()?;
+    let examples_origin = format!("http://localhost:{examples_port}");
+    let stack = Stack::start(
+        tools,
+        StackOptions {
+            port: None,
+            persist: root().join("target/inlet-e2e"),
+            fresh: true,
+            seed_sql: stack::browser_test_seed(&examples_origin),
+            vars: Vec::new(),
+        },
+    )?;
+    let site = examples::serve(root().join("examples"), stack.url.clone(), examples_port)?;
+    let mut command = Command::new(tools.node());
+    command
+        .args(["--test", "--test-reporter=spec", "--test-concurrency=1"])
+        .arg(std::env::var("INLET_E2E").unwrap_or_else(|_| "widget/e2e/*.test.mjs".to_owned()))
+        .current_dir(root())
+        .env("INLET_API_URL", &stack.url)
+        .env("INLET_EXAMPLES_URL", &site.url)
+        .env("INLET_PERSIST", &stack.persist)
+        .env("INLET_NODE", tools.node())
+        .env("INLET_WRANGLER", tools.node_modules.join("wrangler/bin/wrangler.js"))
+        .env("INLET_CHROMIUM", tools::chromium());
+    run_tests(&mut command, tally)
+}
+
 fn test(tools: &Tools) -> Result {
     tools.setup(true)?;
     build_all(tools)?;
@@ -144,34 +184,7 @@ fn test(tools: &Tools) -> Result {
     // against real workerd, which start their own stack.
     run_tests(Command::new("cargo").args(["test", "--workspace", "--color", "never"]).current_dir(root()), &mut tally)?;
 
-    // Browser tests: the examples in headless Chromium against a fresh stack.
-    let examples_port = stack::free_port()?;
-    let examples_origin = format!("http://localhost:{examples_port}");
-    let stack = Stack::start(
-        tools,
-        StackOptions {
-            port: None,
-            persist: root().join("target/inlet-e2e"),
-            fresh: true,
-            seed_sql: stack::demo_seed(&examples_origin),
-            vars: Vec::new(),
-        },
-    )?;
-    let site = examples::serve(root().join("examples"), stack.url.clone(), examples_port)?;
-    run_tests(
-        Command::new(tools.node())
-            .args(["--test", "--test-reporter=spec", "--test-concurrency=1"])
-            .arg("widget/e2e/*.test.mjs")
-            .current_dir(root())
-            .env("INLET_API_URL", &stack.url)
-            .env("INLET_EXAMPLES_URL", &site.url)
-            .env("INLET_PERSIST", &stack.persist)
-            .env("INLET_NODE", tools.node())
-            .env("INLET_WRANGLER", tools.node_modules.join("wrangler/bin/wrangler.js"))
-            .env("INLET_CHROMIUM", tools::chromium()),
-        &mut tally,
-    )?;
-    drop(stack);
+    browser_tests(tools, &mut tally)?;
 
     // Deployable as it stands: the bundle wrangler would upload builds offline, with no account.
     match deploy_check(tools) {

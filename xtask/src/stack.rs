@@ -203,10 +203,23 @@ pub fn form_seed(
     )
 }
 
-/// The demo business and its form `demo`, which the examples embed.
+/// The demo business and its form `demo`, which the examples embed, with the product's default defences.
 pub fn demo_seed(examples_origin: &str) -> String {
-    let definition = serde_json::json!({
-        "id": "demo",
+    form_seed("t_demo", "Demo Roofing", &demo_definition("demo"), &[examples_origin], &serde_json::json!({}))
+}
+
+/// The demo for the browser tests: every test is the same visitor (127.0.0.1), so the per-visitor limit
+/// is raised; and a form `tight` (one submission per visitor per 5 s) for the rate-limit sentence.
+pub fn browser_test_seed(examples_origin: &str) -> String {
+    let relaxed = serde_json::json!({"rate_limit": {"per_client": {"limit": 1000, "window_seconds": 60}}});
+    let tight = serde_json::json!({"min_fill_seconds": 0, "rate_limit": {"per_client": {"limit": 1, "window_seconds": 5}}});
+    form_seed("t_demo", "Demo Roofing", &demo_definition("demo"), &[examples_origin], &relaxed)
+        + &form_seed("t_demo", "Demo Roofing", &demo_definition("tight"), &[examples_origin], &tight)
+}
+
+fn demo_definition(id: &str) -> serde_json::Value {
+    serde_json::json!({
+        "id": id,
         "title": "Request a free roof inspection",
         "default_country": "US",
         "submit_label": "Send request",
@@ -219,6 +232,5 @@ pub fn demo_seed(examples_origin: &str) -> String {
             {"name": "consent", "label": "Consent", "kind": "consent", "required": true,
              "text": "I agree that Demo Roofing may contact me about my request.", "version": "2026-11-01"}
         ]
-    });
-    form_seed("t_demo", "Demo Roofing", &definition, &[examples_origin], &serde_json::json!({}))
+    })
 }

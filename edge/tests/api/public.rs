@@ -42,7 +42,7 @@ fn the_iframe_page_embeds_the_widget_and_only_on_the_forms_sites() {
     let answer = app.get_path("/embed/alpha");
     assert_eq!(answer.status, 200);
     assert_eq!(answer.header("content-type"), Some("text/html; charset=utf-8"));
-    assert!(answer.body.contains(r#"<script src="/widget.js" data-form="alpha" data-frame async></script>"#), "{}", answer.body);
+    assert!(answer.body.contains(r#"<script src="/widget.js" data-form="alpha" data-locale="en" data-frame async></script>"#), "{}", answer.body);
     assert!(answer.body.contains("<title>Roof quote</title>"));
     let csp = answer.header("content-security-policy").unwrap_or_default();
     assert!(csp.contains("frame-ancestors https://roofer.example"), "{csp}");
