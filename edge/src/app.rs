@@ -81,6 +81,9 @@ pub async fn handle(req: Request, env: &Env) -> Reply {
 async fn dispatch(route: Route, method: Method, req: Request, env: &Env) -> Result<Reply, Failure> {
     match route {
         Route::Health => Ok(Reply::json(200, &Health { status: "ok" }).header("cache-control", "no-store")),
+        Route::OpenApi => Ok(Reply::new(200, "application/json", crate::OPENAPI)
+            .header("cache-control", "public, max-age=300")
+            .header("access-control-allow-origin", "*")),
         Route::Form { form_id } => {
             let form = find_form(env, &form_id).await?;
             let origin = BrowserOrigin::check(&req, &form)?;

@@ -20,6 +20,9 @@ mod store;
 mod turnstile;
 
 pub use limiter::IntakeLimiter;
+
+/// The OpenAPI 3.1 document of the public API, served at `/v1/openapi.json`.
+pub const OPENAPI: &str = include_str!("../openapi.json");
 use worker::{event, Context, Env, Headers, Request, Response, ResponseBuilder};
 
 #[event(fetch)]

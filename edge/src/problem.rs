@@ -119,6 +119,7 @@ impl Problem {
         Problem::new(500, "internal_error", "Something went wrong on our side. Please try again.")
     }
 
+    /// Serialises the problem as its body.
     pub fn to_json(&self) -> String {
         // Serialising this struct cannot fail (no maps with non-string keys, no custom impls that error),
         // but a fixed fallback keeps the request path free of panics regardless.
@@ -126,6 +127,26 @@ impl Problem {
             r#"{"type":"about:blank","title":"Something went wrong.","status":500,"code":"internal_error"}"#.to_owned()
         })
     }
+}
+
+/// One of each problem the API can answer (for tests that keep documents true).
+pub fn all_examples() -> Vec<Problem> {
+    vec![
+        Problem::malformed_json("x"),
+        Problem::origin_not_allowed(),
+        Problem::not_found(),
+        Problem::form_not_found(),
+        Problem::method_not_allowed("GET"),
+        Problem::payload_too_large(10),
+        Problem::unsupported_media_type(),
+        Problem::validation_failed(vec![]),
+        Problem::idempotency_key_invalid(),
+        Problem::idempotency_key_reused(),
+        Problem::turnstile_failed(),
+        Problem::turnstile_unavailable(),
+        Problem::rate_limited(3),
+        Problem::internal(),
+    ]
 }
 
 #[cfg(test)]
@@ -149,22 +170,7 @@ mod tests {
 
     #[test]
     fn every_problem_has_an_error_status_and_a_code() {
-        for problem in [
-            Problem::malformed_json("x"),
-            Problem::origin_not_allowed(),
-            Problem::not_found(),
-            Problem::form_not_found(),
-            Problem::method_not_allowed("GET"),
-            Problem::payload_too_large(10),
-            Problem::unsupported_media_type(),
-            Problem::validation_failed(vec![]),
-            Problem::idempotency_key_invalid(),
-            Problem::idempotency_key_reused(),
-            Problem::turnstile_failed(),
-            Problem::turnstile_unavailable(),
-            Problem::rate_limited(3),
-            Problem::internal(),
-        ] {
+        for problem in all_examples() {
             assert!((400..600).contains(&problem.status));
             let body: Value = serde_json::from_str(&problem.to_json()).expect("json");
             assert_eq!(body["code"], json!(problem.code));

@@ -134,7 +134,9 @@ impl TestApp {
             .map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap_or_default().to_owned()))
             .collect();
         let body = response.body_mut().read_to_string().unwrap_or_default();
-        Answer { status: response.status().as_u16(), headers, body }
+        let answer = Answer { status: response.status().as_u16(), headers, body };
+        assert_documented(method, path, &answer);
+        answer
     }
 
     pub fn get_path(&self, path: &str) -> Answer {
@@ -164,6 +166,40 @@ impl TestApp {
         assert!(id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'), "odd id {id}");
         self.query(&format!("SELECT * FROM leads WHERE id = '{id}'")).into_iter().next()
     }
+}
+
+/// Every answer of an operation in the OpenAPI document must be one the document lists, with its
+/// content type: this is what keeps the document true.
+fn assert_documented(method: &str, path: &str, answer: &Answer) {
+    static DOC: OnceLock<Value> = OnceLock::new();
+    let doc = DOC.get_or_init(|| serde_json::from_str(inlet_edge::OPENAPI).unwrap_or_default());
+    let path = path.split('?').next().unwrap_or(path);
+    let Some(paths) = doc["paths"].as_object() else { panic!("no paths in the OpenAPI document") };
+    let Some((template, item)) = paths.iter().find(|(template, _)| matches_template(template, path)) else {
+        return; // not an API operation (static assets, unknown paths)
+    };
+    let method = if method == "HEAD" { "get".to_owned() } else { method.to_ascii_lowercase() };
+    let Some(operation) = item.get(&method) else {
+        assert_eq!(answer.status, 405, "{method} {template} is not documented but answered {}", answer.status);
+        return;
+    };
+    let status = answer.status.to_string();
+    let response = operation["responses"].get(&status).unwrap_or_else(|| {
+        panic!("{method} {template} answered {status}, which the OpenAPI document does not list: {}", answer.body)
+    });
+    let response = match response["$ref"].as_str() {
+        Some(reference) => doc.pointer(reference.trim_start_matches('#')).unwrap_or(response),
+        None => response,
+    };
+    if let (Some(content), Some(actual)) = (response["content"].as_object(), answer.header("content-type")) {
+        let essence = actual.split(';').next().unwrap_or_default().trim();
+        assert!(content.contains_key(essence), "{method} {template} {status} sent {actual}, documented {:?}", content.keys());
+    }
+}
+
+fn matches_template(template: &str, path: &str) -> bool {
+    let (template, path): (Vec<&str>, Vec<&str>) = (template.split('/').collect(), path.split('/').collect());
+    template.len() == path.len() && template.iter().zip(&path).all(|(t, p)| t.starts_with('{') || t == p)
 }
 
 pub fn good_alpha_lead(email: &str) -> Value {

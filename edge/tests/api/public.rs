@@ -26,6 +26,14 @@ fn a_form_definition_is_public_but_its_settings_are_not() {
 }
 
 #[test]
+fn the_openapi_document_is_served() {
+    let answer = TestApp::get().get_path("/v1/openapi.json");
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.json()["openapi"], "3.1.0");
+    assert_eq!(answer.json(), serde_json::from_str::<serde_json::Value>(inlet_edge::OPENAPI).unwrap_or_default());
+}
+
+#[test]
 fn unknown_paths_and_methods_are_problems() {
     let app = TestApp::get();
     app.get_path("/v2/nothing").assert_problem(404, "not_found");
