@@ -2,6 +2,7 @@
 //! of installing tools, building, and starting the local stack (workerd through `wrangler dev`, local
 //! D1, and the examples' static server).
 
+pub mod bench;
 pub mod build;
 pub mod examples;
 pub mod stack;

@@ -15,6 +15,9 @@ usage: cargo xtask <task>
   e2e           install, build, and run only the browser tests
   build         release builds of the widget (www/pkg) and the Worker (edge/build)
   setup         install the tools only (Rust target, wasm-bindgen, worker-build, npm packages, Chromium)
+  bench         build, then drive a sustained burst of submissions at a local Worker and print
+                accepted, limited, replayed, rows, duplicates, errors and latencies
+  fuzz          fuzz shared's parsing for INLET_FUZZ_SECONDS (default 60) with cargo-fuzz
   sizes         build, then print the widget's bytes on the wire and the Worker's upload size
   deploy-check  build, then `wrangler deploy --dry-run` into target/deploy-dry-run (no account needed)
 ";
@@ -26,6 +29,8 @@ fn main() -> ExitCode {
         "dev" => dev(&tools),
         "test" => test(&tools),
         "e2e" => e2e(&tools),
+        "bench" => tools.setup(false).and_then(|()| build_all(&tools)).and_then(|()| xtask::bench::run(&tools)),
+        "fuzz" => tools.setup_fuzz().and_then(|()| fuzz(&tools, env_seconds("INLET_FUZZ_SECONDS", 60)?)),
         "build" => tools.setup(false).and_then(|()| build_all(&tools)),
         "setup" => tools.setup(true),
         "sizes" => tools.setup(false).and_then(|()| build_all(&tools)).and_then(|()| build::print_sizes()),
@@ -82,6 +87,29 @@ fn env_port(name: &str, default: u16) -> Result<u16> {
         Ok(value) => value.parse().map_err(|_| format!("{name}={value} is not a port")),
         Err(_) => Ok(default),
     }
+}
+
+fn env_seconds(name: &str, default: u32) -> Result<u32> {
+    match std::env::var(name) {
+        Ok(value) => value.parse().map_err(|_| format!("{name}={value} is not a number of seconds")),
+        Err(_) => Ok(default),
+    }
+}
+
+/// Runs the fuzz target for `seconds`, starting from the committed seeds. Stable Rust builds it with
+/// RUSTC_BOOTSTRAP=1, since cargo-fuzz passes nightly-only sanitizer flags.
+fn fuzz(tools: &Tools, seconds: u32) -> Result {
+    let corpus = root().join("target/fuzz-corpus");
+    std::fs::create_dir_all(&corpus).map_err(|e| e.to_string())?;
+    run(Command::new(tools.cargo_fuzz())
+        .args(["run", "--fuzz-dir", "shared/fuzz", "parse_submission"])
+        .arg(&corpus)
+        .arg(root().join("shared/fuzz/seeds"))
+        .arg("--")
+        .arg(format!("-max_total_time={seconds}"))
+        .current_dir(root())
+        .env("RUSTC_BOOTSTRAP", "1")
+        .env("CARGO_TARGET_DIR", root().join("target/fuzz")))
 }
 
 fn deploy_check(tools: &Tools) -> Result {
@@ -185,6 +213,16 @@ fn test(tools: &Tools) -> Result {
     run_tests(Command::new("cargo").args(["test", "--workspace", "--color", "never"]).current_dir(root()), &mut tally)?;
 
     browser_tests(tools, &mut tally)?;
+
+    // shared's parsing under the fuzzer: a crash or a broken invariant fails the run.
+    let fuzzed = tools.setup_fuzz().and_then(|()| fuzz(tools, env_seconds("INLET_FUZZ_SECONDS", 30)?));
+    match fuzzed {
+        Ok(()) => tally.passed += 1,
+        Err(message) => {
+            eprintln!("fuzzing failed: {message}");
+            tally.failed += 1;
+        }
+    }
 
     // Deployable as it stands: the bundle wrangler would upload builds offline, with no account.
     match deploy_check(tools) {

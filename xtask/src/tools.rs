@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 pub const WORKER_BUILD_VERSION: &str = "0.8.7";
+pub const CARGO_FUZZ_VERSION: &str = "0.13.1";
 
 /// Where every tool lives once installed.
 #[derive(Debug, Clone)]
@@ -34,6 +35,15 @@ impl Tools {
 
     pub fn worker_build(&self) -> PathBuf {
         self.bin("worker-build")
+    }
+
+    pub fn cargo_fuzz(&self) -> PathBuf {
+        self.bin("cargo-fuzz")
+    }
+
+    /// cargo-fuzz, for the fuzz task (libFuzzer itself is built from source by libfuzzer-sys).
+    pub fn setup_fuzz(&self) -> Result {
+        self.ensure_cargo_tool("cargo-fuzz", CARGO_FUZZ_VERSION, &self.cargo_fuzz(), true)
     }
 
     /// Node 22 from npm (wrangler 4 needs >= 22.12; the machine's Node may be older).
