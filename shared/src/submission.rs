@@ -55,15 +55,18 @@ impl PageContext {
             let kept = kept.trim();
             (!kept.is_empty()).then(|| kept.to_owned())
         };
+        // Inserted one by one rather than collected: collecting into a BTreeMap sorts, and the sort
+        // costs the widget's wasm several KiB.
+        let mut utm = BTreeMap::new();
+        for (key, value) in &self.utm {
+            if let (true, Some(value)) = (UTM_KEYS.contains(&key.as_str()), clean(value, MAX_UTM_CHARS)) {
+                utm.insert(key.clone(), value);
+            }
+        }
         PageContext {
             page_url: self.page_url.as_deref().and_then(|v| clean(v, MAX_URL_CHARS)),
             referrer: self.referrer.as_deref().and_then(|v| clean(v, MAX_URL_CHARS)),
-            utm: self
-                .utm
-                .iter()
-                .filter(|(key, _)| UTM_KEYS.contains(&key.as_str()))
-                .filter_map(|(key, value)| Some((key.clone(), clean(value, MAX_UTM_CHARS)?)))
-                .collect(),
+            utm,
         }
     }
 }

@@ -211,7 +211,7 @@ fn LeadForm(definition: FormDefinition, setup: Setup) -> impl IntoView {
     let hidden = hidden.into_iter().filter(|(name, _)| {
         definition.field(name).is_some_and(|f| matches!(f.kind, FieldKind::Hidden { .. }))
     });
-    let state = RwSignal::new(FormState::new(hidden.collect()));
+    let state = RwSignal::new(FormState::new(hidden));
     let status = RwSignal::new(Status::Idle);
     let form_ref = NodeRef::<html::Form>::new();
     let honeypot = NodeRef::<html::Input>::new();
@@ -417,14 +417,14 @@ fn page_context(frame: bool) -> PageContext {
     let Some(window) = web_sys::window() else { return PageContext::default() };
     let location = window.location();
     let referrer = window.document().map(|d| d.referrer()).filter(|r| !r.is_empty());
-    let utm = location
-        .search()
-        .ok()
-        .and_then(|search| web_sys::UrlSearchParams::new_with_str(&search).ok())
-        .map(|params| {
-            UTM_KEYS.iter().filter_map(|key| Some(((*key).to_owned(), params.get(key)?))).collect()
-        })
-        .unwrap_or_default();
+    let mut utm = BTreeMap::new();
+    if let Some(params) = location.search().ok().and_then(|search| web_sys::UrlSearchParams::new_with_str(&search).ok()) {
+        for key in UTM_KEYS {
+            if let Some(value) = params.get(key) {
+                utm.insert(key.to_owned(), value);
+            }
+        }
+    }
     if frame {
         PageContext { page_url: referrer, referrer: None, utm }
     } else {

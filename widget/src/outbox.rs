@@ -5,11 +5,11 @@
 use crate::api::read_json_str;
 use crate::state::Pending;
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
 
+// A page has one or two forms: plain Vecs, which also keep hash tables out of the wasm.
 thread_local! {
-    static MEMORY: RefCell<HashMap<String, Vec<Pending>>> = RefCell::new(HashMap::new());
-    static FLUSHING: RefCell<HashSet<String>> = RefCell::new(HashSet::new());
+    static MEMORY: RefCell<Vec<(String, Vec<Pending>)>> = const { RefCell::new(Vec::new()) };
+    static FLUSHING: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Invariant: `key` names one API and form, so two forms on a page never share an outbox.
@@ -25,11 +25,17 @@ impl Outbox {
 
     pub fn load(&self) -> Vec<Pending> {
         let stored = storage().and_then(|s| s.get_item(&self.key).ok().flatten()).and_then(|text| read_json_str(&text));
-        stored.unwrap_or_else(|| MEMORY.with(|m| m.borrow().get(&self.key).cloned().unwrap_or_default()))
+        stored.unwrap_or_else(|| {
+            MEMORY.with(|m| m.borrow().iter().find(|(k, _)| *k == self.key).map(|(_, p)| p.clone()).unwrap_or_default())
+        })
     }
 
     pub fn save(&self, pending: &[Pending]) {
-        MEMORY.with(|m| m.borrow_mut().insert(self.key.clone(), pending.to_vec()));
+        MEMORY.with(|m| {
+            let mut memory = m.borrow_mut();
+            memory.retain(|(k, _)| *k != self.key);
+            memory.push((self.key.clone(), pending.to_vec()));
+        });
         if let Some(storage) = storage() {
             let result = if pending.is_empty() {
                 storage.remove_item(&self.key)
@@ -49,11 +55,18 @@ impl Outbox {
 
     /// Marks this outbox as being sent; `false` if another task already is.
     pub fn begin_flush(&self) -> bool {
-        FLUSHING.with(|f| f.borrow_mut().insert(self.key.clone()))
+        FLUSHING.with(|f| {
+            let mut flushing = f.borrow_mut();
+            if flushing.contains(&self.key) {
+                return false;
+            }
+            flushing.push(self.key.clone());
+            true
+        })
     }
 
     pub fn end_flush(&self) {
-        FLUSHING.with(|f| f.borrow_mut().remove(&self.key));
+        FLUSHING.with(|f| f.borrow_mut().retain(|k| *k != self.key));
     }
 }
 

@@ -5,22 +5,27 @@
 use inlet_shared::{FieldError, FormDefinition, Lead, LeadSubmission, PageContext};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// Invariant: `server_errors` only holds errors for fields the visitor has not changed since the server
 /// reported them.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FormState {
     values: BTreeMap<String, Value>,
-    touched: BTreeSet<String>,
+    /// A handful of names; a Vec keeps another collection type out of the wasm.
+    touched: Vec<String>,
     attempted: bool,
     server_errors: Vec<FieldError>,
 }
 
 impl FormState {
     /// Starts with the hidden values the embedding page set.
-    pub fn new(hidden: BTreeMap<String, String>) -> FormState {
-        FormState { values: hidden.into_iter().map(|(k, v)| (k, Value::String(v))).collect(), ..Default::default() }
+    pub fn new(hidden: impl IntoIterator<Item = (String, String)>) -> FormState {
+        let mut state = FormState::default();
+        for (name, value) in hidden {
+            state.values.insert(name, Value::String(value));
+        }
+        state
     }
 
     pub fn value(&self, field: &str) -> Option<&Value> {
@@ -43,7 +48,9 @@ impl FormState {
 
     /// The visitor left a field; from now on its errors show as they type.
     pub fn touch(&mut self, field: &str) {
-        self.touched.insert(field.to_owned());
+        if !self.touched.iter().any(|t| t == field) {
+            self.touched.push(field.to_owned());
+        }
     }
 
     /// The error to show next to `field` now, if any: the server's, or `shared`'s once the visitor has
@@ -52,7 +59,7 @@ impl FormState {
         if let Some(error) = self.server_errors.iter().find(|e| e.field == field) {
             return Some(error.clone());
         }
-        if !(self.attempted || self.touched.contains(field)) {
+        if !(self.attempted || self.touched.iter().any(|t| t == field)) {
             return None;
         }
         self.client_errors(form).into_iter().find(|e| e.field == field)
@@ -75,7 +82,8 @@ impl FormState {
     }
 
     fn submission(&self, context: PageContext) -> LeadSubmission {
-        let fields = self.values.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), v.clone())).collect();
+        let mut fields = self.values.clone();
+        fields.retain(|_, value| !value.is_null());
         LeadSubmission { fields, context, ..Default::default() }
     }
 }
@@ -193,7 +201,7 @@ mod tests {
 
     #[test]
     fn server_errors_show_until_the_field_changes() {
-        let mut state = FormState::new([("source".to_owned(), "spring".to_owned())].into());
+        let mut state = FormState::new([("source".to_owned(), "spring".to_owned())]);
         state.set_server_errors(vec![FieldError::new("email", ErrorCode::EmailInvalid)]);
         assert_eq!(code(&state, "email"), Some(ErrorCode::EmailInvalid));
         state.set("email", json!("other@example.com"));
