@@ -10,7 +10,8 @@ use crate::route::{self, Method, Route, Routed};
 use crate::limit::Decision;
 use crate::spam::{self, Verdict};
 use crate::store::{self, NewLead, StoreError, StoredForm};
-use crate::{ids, limiter, page, turnstile};
+use crate::deliver::{self, DeliveryMessage};
+use crate::{admin, ids, limiter, page, turnstile};
 use futures_util::StreamExt;
 use inlet_shared::{Lead, LeadSubmission, Locale};
 use serde::Serialize;
@@ -57,7 +58,7 @@ impl From<StoreError> for Failure {
 }
 
 impl Failure {
-    fn into_reply(self) -> Reply {
+    pub(crate) fn into_reply(self) -> Reply {
         match self {
             Failure::Problem(problem) => Reply::problem(&problem),
             Failure::Internal(cause) => {
@@ -113,6 +114,7 @@ async fn dispatch(route: Route, method: Method, req: Request, env: &Env) -> Resu
             let locale = req.url()?.query_pairs().find(|(k, _)| k == "locale").map(|(_, v)| v.into_owned()).unwrap_or_default();
             embed(env, &form_id, Locale::negotiate(&locale)).await
         }
+        operator => admin::handle(operator, method, req, env).await,
     }
 }
 
@@ -198,6 +200,13 @@ async fn accept_lead(mut req: Request, env: &Env, db: &D1Database, form: &Stored
         min_fill_ms,
     );
     let id = ids::lead_id(random_bytes()?);
+    // One delivery per destination, stored with the lead; a bot's lead goes nowhere.
+    let mut deliveries = Vec::new();
+    if verdict == Verdict::Human {
+        for destination_id in store::forwarding::enabled_destination_ids(db, &form.tenant_id, &form.definition.id).await? {
+            deliveries.push((ids::delivery_id(random_bytes()?), destination_id));
+        }
+    }
     let new_lead = NewLead {
         tenant_id: &form.tenant_id,
         form_id: &form.definition.id,
@@ -210,6 +219,7 @@ async fn accept_lead(mut req: Request, env: &Env, db: &D1Database, form: &Stored
             Verdict::Bot(reason) => Some(reason),
         },
         idempotency: idempotency_key.as_deref().map(|key| (key, hash.as_str())),
+        deliveries: &deliveries,
     };
     if let Err(error) = store::insert_lead(db, &new_lead).await {
         // A concurrent request with the same key may have stored first: answer as it was answered.
@@ -219,6 +229,15 @@ async fn accept_lead(mut req: Request, env: &Env, db: &D1Database, form: &Stored
             return Ok(reply);
         }
         return Err(error.into());
+    }
+    // The visitor's answer waits for the queue, never for a destination. If queueing fails the lead
+    // and its pending deliveries are stored all the same, and the cron sweep queues them later.
+    let messages = deliveries
+        .into_iter()
+        .map(|(delivery_id, _)| DeliveryMessage { tenant_id: form.tenant_id.clone(), delivery_id })
+        .collect();
+    if let Err(error) = deliver::enqueue(env, messages).await {
+        console_error!("lead {id}: queueing its deliveries failed, the sweep will retry: {error}");
     }
     Ok(created(&id))
 }
@@ -296,7 +315,7 @@ fn parse_submission(body: &[u8]) -> Result<LeadSubmission, Failure> {
     serde_json::from_value(value).map_err(|_| Problem::malformed_json(SHAPE).into())
 }
 
-fn require_json(req: &Request) -> Result<(), Failure> {
+pub(crate) fn require_json(req: &Request) -> Result<(), Failure> {
     let content_type = req.headers().get("content-type")?.unwrap_or_default();
     let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
     if essence == "application/json" { Ok(()) } else { Err(Problem::unsupported_media_type().into()) }
@@ -304,7 +323,7 @@ fn require_json(req: &Request) -> Result<(), Failure> {
 
 /// Reads at most `max` bytes. A declared length over the limit is refused before reading anything, and
 /// a body that streams past the limit is refused as soon as it does.
-async fn read_body(req: &mut Request, max: usize) -> Result<Vec<u8>, Failure> {
+pub(crate) async fn read_body(req: &mut Request, max: usize) -> Result<Vec<u8>, Failure> {
     let declared = req.headers().get("content-length")?.and_then(|v| v.trim().parse::<usize>().ok());
     if declared.is_some_and(|length| length > max) {
         return Err(Problem::payload_too_large(max).into());
@@ -325,11 +344,16 @@ async fn read_body(req: &mut Request, max: usize) -> Result<Vec<u8>, Failure> {
 }
 
 fn random_bytes() -> Result<[u8; 16], Failure> {
+    random_array()
+}
+
+/// `N` bytes from the runtime's cryptographic random source.
+pub(crate) fn random_array<const N: usize>() -> Result<[u8; N], Failure> {
     let crypto: web_sys::Crypto = js_sys::Reflect::get(&js_sys::global(), &"crypto".into())
         .ok()
         .and_then(|c| c.dyn_into().ok())
         .ok_or_else(|| Failure::Internal("no crypto global".into()))?;
-    let mut bytes = [0u8; 16];
+    let mut bytes = [0u8; N];
     crypto
         .get_random_values_with_u8_array(&mut bytes)
         .map_err(|_| Failure::Internal("crypto.getRandomValues failed".into()))?;

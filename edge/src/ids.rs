@@ -9,6 +9,17 @@ pub fn lead_id(random: [u8; 16]) -> String {
     format!("ld_{}", base32(&random))
 }
 
+/// A destination id: `dst_` and 128 random bits.
+pub fn destination_id(random: [u8; 16]) -> String {
+    format!("dst_{}", base32(&random))
+}
+
+/// A delivery id: `msg_` and 128 random bits. It is the Standard Webhooks `webhook-id`, the same on
+/// every attempt, so receivers can drop duplicates.
+pub fn delivery_id(random: [u8; 16]) -> String {
+    format!("msg_{}", base32(&random))
+}
+
 fn base32(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() * 8 / 5 + 1);
     let (mut buffer, mut bits) = (0u32, 0u32);
@@ -39,5 +50,7 @@ mod tests {
         let id = lead_id(*b"0123456789abcdef");
         assert_eq!(id.len(), 29);
         assert!(crate::route::is_id(&id));
+        assert!(crate::route::is_id(&destination_id([7; 16])));
+        assert!(delivery_id([0; 16]).starts_with("msg_"));
     }
 }

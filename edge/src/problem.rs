@@ -114,6 +114,39 @@ impl Problem {
         problem
     }
 
+    /// The operator API needs `Authorization: Bearer <INLET_OPERATOR_TOKEN>`.
+    pub fn unauthorized() -> Problem {
+        Problem::new(401, "unauthorized", "This address needs the operator's token.")
+            .with_detail("Send Authorization: Bearer <token>, the Worker's INLET_OPERATOR_TOKEN secret.")
+    }
+
+    pub fn destination_not_found() -> Problem {
+        Problem::new(404, "destination_not_found", "This destination does not exist.")
+    }
+
+    pub fn delivery_not_found() -> Problem {
+        Problem::new(404, "delivery_not_found", "This delivery does not exist.")
+    }
+
+    /// A destination request that does not hold together; `detail` says which member and why.
+    pub fn destination_invalid(detail: impl Into<String>) -> Problem {
+        Problem::new(422, "destination_invalid", "The destination is not valid.").with_detail(detail)
+    }
+
+    /// A webhook URL that points at a private, loopback or link-local address, or is not https.
+    pub fn destination_url_not_allowed(detail: impl Into<String>) -> Problem {
+        Problem::new(422, "destination_url_not_allowed", "Deliveries cannot go to this address.").with_detail(detail)
+    }
+
+    /// Only failed and dead deliveries can be replayed, and only to an enabled destination.
+    pub fn delivery_not_replayable(detail: impl Into<String>) -> Problem {
+        Problem::new(409, "delivery_not_replayable", "This delivery cannot be replayed now.").with_detail(detail)
+    }
+
+    pub fn query_invalid(detail: impl Into<String>) -> Problem {
+        Problem::new(400, "query_invalid", "The query string is not valid.").with_detail(detail)
+    }
+
     /// The only 500: the cause goes to the log, never to the client.
     pub fn internal() -> Problem {
         Problem::new(500, "internal_error", "Something went wrong on our side. Please try again.")
@@ -145,6 +178,13 @@ pub fn all_examples() -> Vec<Problem> {
         Problem::turnstile_failed(),
         Problem::turnstile_unavailable(),
         Problem::rate_limited(3),
+        Problem::unauthorized(),
+        Problem::destination_not_found(),
+        Problem::delivery_not_found(),
+        Problem::destination_invalid("x"),
+        Problem::destination_url_not_allowed("x"),
+        Problem::delivery_not_replayable("x"),
+        Problem::query_invalid("x"),
         Problem::internal(),
     ]
 }

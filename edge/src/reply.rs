@@ -38,6 +38,9 @@ impl Reply {
         if let Some(allow) = problem.allow {
             reply = reply.header("allow", allow);
         }
+        if problem.status == 401 {
+            reply = reply.header("www-authenticate", "Bearer");
+        }
         reply
     }
 

@@ -11,6 +11,14 @@ pub enum Route {
     Form { form_id: String },
     Leads { form_id: String },
     Embed { form_id: String },
+    /// The operator API (bearer token): a form's destinations, one destination, its secret rotation,
+    /// the delivery log, one delivery, and its replay. Every path starts with the tenant.
+    Destinations { tenant_id: String, form_id: String },
+    Destination { tenant_id: String, destination_id: String },
+    RotateSecret { tenant_id: String, destination_id: String },
+    Deliveries { tenant_id: String },
+    Delivery { tenant_id: String, delivery_id: String },
+    Replay { tenant_id: String, delivery_id: String },
 }
 
 /// What the router concluded.
@@ -29,6 +37,8 @@ pub enum Method {
     Get,
     Head,
     Post,
+    Patch,
+    Delete,
     Options,
     Other,
 }
@@ -39,6 +49,8 @@ impl Method {
             "GET" => Method::Get,
             "HEAD" => Method::Head,
             "POST" => Method::Post,
+            "PATCH" => Method::Patch,
+            "DELETE" => Method::Delete,
             "OPTIONS" => Method::Options,
             _ => Method::Other,
         }
@@ -52,6 +64,12 @@ pub const TABLE: &[(&str, &str)] = &[
     ("/v1/forms/{form_id}", "GET, HEAD, OPTIONS"),
     ("/v1/forms/{form_id}/leads", "POST, OPTIONS"),
     ("/embed/{form_id}", "GET, HEAD"),
+    ("/v1/tenants/{tenant_id}/forms/{form_id}/destinations", "GET, HEAD, POST"),
+    ("/v1/tenants/{tenant_id}/destinations/{destination_id}", "GET, HEAD, PATCH, DELETE"),
+    ("/v1/tenants/{tenant_id}/destinations/{destination_id}/rotate-secret", "POST"),
+    ("/v1/tenants/{tenant_id}/deliveries", "GET, HEAD"),
+    ("/v1/tenants/{tenant_id}/deliveries/{delivery_id}", "GET, HEAD"),
+    ("/v1/tenants/{tenant_id}/deliveries/{delivery_id}/replay", "POST"),
 ];
 
 fn allowed(template: &str) -> &'static str {
@@ -71,6 +89,33 @@ pub fn route(method: Method, path: &str) -> Routed {
             (Route::Leads { form_id: (*id).to_owned() }, allowed("/v1/forms/{form_id}/leads"))
         }
         ["embed", id] if is_id(id) => (Route::Embed { form_id: (*id).to_owned() }, allowed("/embed/{form_id}")),
+        ["v1", "tenants", tenant, rest @ ..] if is_id(tenant) => {
+            let tenant_id = (*tenant).to_owned();
+            match rest {
+                ["forms", form, "destinations"] if is_id(form) => (
+                    Route::Destinations { tenant_id, form_id: (*form).to_owned() },
+                    allowed("/v1/tenants/{tenant_id}/forms/{form_id}/destinations"),
+                ),
+                ["destinations", id] if is_id(id) => (
+                    Route::Destination { tenant_id, destination_id: (*id).to_owned() },
+                    allowed("/v1/tenants/{tenant_id}/destinations/{destination_id}"),
+                ),
+                ["destinations", id, "rotate-secret"] if is_id(id) => (
+                    Route::RotateSecret { tenant_id, destination_id: (*id).to_owned() },
+                    allowed("/v1/tenants/{tenant_id}/destinations/{destination_id}/rotate-secret"),
+                ),
+                ["deliveries"] => (Route::Deliveries { tenant_id }, allowed("/v1/tenants/{tenant_id}/deliveries")),
+                ["deliveries", id] if is_id(id) => (
+                    Route::Delivery { tenant_id, delivery_id: (*id).to_owned() },
+                    allowed("/v1/tenants/{tenant_id}/deliveries/{delivery_id}"),
+                ),
+                ["deliveries", id, "replay"] if is_id(id) => (
+                    Route::Replay { tenant_id, delivery_id: (*id).to_owned() },
+                    allowed("/v1/tenants/{tenant_id}/deliveries/{delivery_id}/replay"),
+                ),
+                _ => return Routed::NotFound,
+            }
+        }
         _ => return Routed::NotFound,
     };
     let allowed = allow.split(", ").any(|m| Method::parse(m) == method) && method != Method::Other;
@@ -159,5 +204,25 @@ mod tests {
         check("GET", "/v1/forms/%2e%2e", Routed::NotFound);
         check("GET", &format!("/v1/forms/{}", "a".repeat(65)), Routed::NotFound);
         check("GET", "/v1/forms/demo/leads/extra", Routed::NotFound);
+        let destinations = Route::Destinations { tenant_id: "t_1".into(), form_id: "demo".into() };
+        check("POST", "/v1/tenants/t_1/forms/demo/destinations", Routed::Found(destinations.clone(), Method::Post));
+        check("GET", "/v1/tenants/t_1/forms/demo/destinations", Routed::Found(destinations, Method::Get));
+        let destination = Route::Destination { tenant_id: "t_1".into(), destination_id: "dst_1".into() };
+        check("PATCH", "/v1/tenants/t_1/destinations/dst_1", Routed::Found(destination.clone(), Method::Patch));
+        check("DELETE", "/v1/tenants/t_1/destinations/dst_1", Routed::Found(destination, Method::Delete));
+        check(
+            "POST",
+            "/v1/tenants/t_1/destinations/dst_1/rotate-secret",
+            Routed::Found(Route::RotateSecret { tenant_id: "t_1".into(), destination_id: "dst_1".into() }, Method::Post),
+        );
+        check("GET", "/v1/tenants/t_1/deliveries", Routed::Found(Route::Deliveries { tenant_id: "t_1".into() }, Method::Get));
+        check(
+            "POST",
+            "/v1/tenants/t_1/deliveries/msg_1/replay",
+            Routed::Found(Route::Replay { tenant_id: "t_1".into(), delivery_id: "msg_1".into() }, Method::Post),
+        );
+        check("POST", "/v1/tenants/t_1/deliveries/msg_1", Routed::MethodNotAllowed("GET, HEAD"));
+        check("GET", "/v1/tenants/t.1/deliveries", Routed::NotFound);
+        check("GET", "/v1/tenants/t_1", Routed::NotFound);
     }
 }

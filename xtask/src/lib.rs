@@ -5,6 +5,7 @@
 pub mod bench;
 pub mod build;
 pub mod examples;
+pub mod receiver;
 pub mod stack;
 pub mod tools;
 

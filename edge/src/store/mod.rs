@@ -1,4 +1,5 @@
-//! D1 access: the only module that writes SQL.
+//! D1 access: the only module that writes SQL. This file holds forms, leads and idempotency keys;
+//! `forwarding.rs` holds destinations, deliveries and their attempt log.
 //!
 //! Tenant is the leading key of every table and every query names it, except the single public lookup
 //! of a form by its public id, which is how a request learns its tenant in the first place.
@@ -8,6 +9,8 @@ use inlet_shared::{FormDefinition, Lead};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::D1Database;
+
+pub mod forwarding;
 
 /// A form as stored, with the tenant it belongs to.
 ///
@@ -25,6 +28,15 @@ pub enum StoreError {
     Database(worker::Error),
     /// A row that does not parse: a bug or a hand edit, never the visitor's fault.
     Corrupt(String),
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreError::Database(error) => write!(f, "d1: {error}"),
+            StoreError::Corrupt(what) => write!(f, "corrupt row: {what}"),
+        }
+    }
 }
 
 impl From<worker::Error> for StoreError {
@@ -57,6 +69,14 @@ pub async fn find_form(db: &D1Database, form_id: &str) -> Result<Option<StoredFo
     Ok(Some(StoredForm { tenant_id: row.tenant_id, definition, allowed_origins, settings }))
 }
 
+/// A form of `tenant_id`, for the operator API: `None` if the tenant has no such form.
+pub async fn find_tenant_form(db: &D1Database, tenant_id: &str, form_id: &str) -> Result<Option<StoredForm>, StoreError> {
+    match find_form(db, form_id).await? {
+        Some(form) if form.tenant_id == tenant_id => Ok(Some(form)),
+        _ => Ok(None),
+    }
+}
+
 /// A lead about to be stored, with the keys that place it.
 pub struct NewLead<'a> {
     pub tenant_id: &'a str,
@@ -68,6 +88,9 @@ pub struct NewLead<'a> {
     pub spam: Option<&'a str>,
     /// The `Idempotency-Key` and the body's hash, stored in the same transaction as the lead.
     pub idempotency: Option<(&'a str, &'a str)>,
+    /// One `(delivery id, destination id)` per destination the lead goes to, stored with it, so an
+    /// accepted lead always has its deliveries even if queueing them fails.
+    pub deliveries: &'a [(String, String)],
 }
 
 /// What an idempotency key was first used for.
@@ -136,6 +159,9 @@ pub async fn insert_lead(db: &D1Database, new: &NewLead<'_>) -> Result<(), Store
                 JsValue::from_f64(new.received_at_ms),
             ])?,
         );
+    }
+    for (delivery_id, destination_id) in new.deliveries {
+        statements.push(forwarding::insert_delivery(db, new.tenant_id, delivery_id, new.id, destination_id, new.received_at_ms)?);
     }
     db.batch(statements).await?;
     Ok(())

@@ -1,9 +1,11 @@
 //! `TestApp`: one stack per test binary (fresh D1, two tenants), and a small HTTP client that never
 //! treats a status code as an error.
 
-use crate::receiver::{self, Receiver};
+use crate::receiver::{self, Received, Receiver};
 use serde_json::{json, Value};
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 use xtask::stack::{form_seed, Stack, StackOptions};
 use xtask::tools::Tools;
 
@@ -14,7 +16,26 @@ pub struct TestApp {
     stack: Stack,
     agent: ureq::Agent,
     pub turnstile: Receiver,
+    /// Stands in for customers' webhook endpoints; how it answers depends on the path (see `hook`).
+    pub hooks: Receiver,
+    /// Stands in for the email provider's API and for Twilio's.
+    pub email: Receiver,
+    pub sms: Receiver,
+    /// Names of `/down/{name}` hook paths that have recovered and now answer 200.
+    recovered: Arc<Mutex<Vec<String>>>,
+    pub operator_token: String,
 }
+
+/// Test credentials for the provider stand-ins (not secrets: nothing real is behind them).
+pub const EMAIL_API_KEY: &str = "re_test_key";
+pub const EMAIL_FROM: &str = "Inlet <leads@inlet.example>";
+pub const TWILIO_ACCOUNT_SID: &str = "AC00000000000000000000000000000001";
+pub const TWILIO_AUTH_TOKEN: &str = "twilio-test-token";
+pub const TWILIO_FROM: &str = "+15005550006";
+/// Four attempts, a second apart: the Standard Webhooks schedule, shortened for tests.
+pub const RETRY_SCHEDULE: &str = "1,1,1";
+/// Forms whose leads the forwarding tests follow, one per test so their destinations never mix.
+pub const RELAY_FORMS: &[&str] = &["relay", "flaky", "dead", "gone", "refused", "rotate", "spammed", "swept", "isolated"];
 
 /// An answer, read whole.
 #[derive(Debug)]
@@ -84,6 +105,11 @@ fn seed() -> String {
     let turnstile = |secret: &str| json!({"min_fill_seconds": 0, "turnstile": {"secret": secret}});
     let mut sql = form_seed("t_roofer", "Roofer", &alpha, &[ROOFER_ORIGIN], &relaxed())
         + &form_seed("t_clinic", "Clinic", &beta, &[CLINIC_ORIGIN], &relaxed());
+    for id in RELAY_FORMS {
+        let mut definition = alpha.clone();
+        definition["id"] = json!(id);
+        sql += &form_seed("t_roofer", "Roofer", &definition, &[ROOFER_ORIGIN], &relaxed());
+    }
     for (id, settings) in [
         ("burst", limit(5, 1000)),
         ("ceiling", limit(100, 3)),
@@ -103,13 +129,32 @@ impl TestApp {
     pub fn get() -> &'static TestApp {
         static APP: OnceLock<TestApp> = OnceLock::new();
         APP.get_or_init(|| {
-            let turnstile = Receiver::start(receiver::siteverify);
+            let started = |r: xtask::Result<Receiver>| r.unwrap_or_else(|e| panic!("{e}"));
+            let turnstile = started(Receiver::start(receiver::siteverify));
+            let recovered = Arc::new(Mutex::new(Vec::new()));
+            let hooks = started(Receiver::start(hook(Arc::clone(&recovered))));
+            let email = started(Receiver::start(|_| (200, r#"{"id":"email_1"}"#.to_owned())));
+            let sms = started(Receiver::start(|_| (201, r#"{"sid":"SM1","status":"queued"}"#.to_owned())));
+            let operator_token = xtask::stack::random_hex(24).unwrap_or_else(|e| panic!("{e}"));
             let persist = std::env::temp_dir().join(format!("inlet-api-test-{}", std::process::id()));
-            let vars = vec![("TURNSTILE_BASE_URL".to_owned(), turnstile.url.clone())];
+            let vars = [
+                ("TURNSTILE_BASE_URL", turnstile.url.as_str()),
+                ("INLET_OPERATOR_TOKEN", &operator_token),
+                ("ALLOW_PRIVATE_DESTINATIONS", "true"),
+                ("DELIVERY_RETRY_SCHEDULE", RETRY_SCHEDULE),
+                ("EMAIL_BASE_URL", &email.url),
+                ("EMAIL_API_KEY", EMAIL_API_KEY),
+                ("EMAIL_FROM", EMAIL_FROM),
+                ("TWILIO_BASE_URL", &sms.url),
+                ("TWILIO_ACCOUNT_SID", TWILIO_ACCOUNT_SID),
+                ("TWILIO_AUTH_TOKEN", TWILIO_AUTH_TOKEN),
+                ("TWILIO_FROM", TWILIO_FROM),
+            ];
+            let vars = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
             let options = StackOptions { port: None, persist, fresh: true, seed_sql: seed(), vars };
             let stack = Stack::start(&Tools::locate(), options).unwrap_or_else(|e| panic!("stack: {e}"));
             let agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
-            TestApp { stack, agent, turnstile }
+            TestApp { stack, agent, turnstile, hooks, email, sms, recovered, operator_token }
         })
     }
 
@@ -162,6 +207,54 @@ impl TestApp {
         self.stack.query(sql).unwrap_or_else(|e| panic!("query: {e}"))
     }
 
+    /// A call to the operator API with the operator's token.
+    pub fn operator(&self, method: &str, path: &str, body: Option<&Value>) -> Answer {
+        let bearer = format!("Bearer {}", self.operator_token);
+        let mut headers = vec![("authorization", bearer.as_str())];
+        if body.is_some() {
+            headers.push(("content-type", "application/json"));
+        }
+        self.send(method, path, &headers, body.map(Value::to_string).as_deref())
+    }
+
+    /// Adds a destination to a form of `t_roofer` and returns it as created (with its secret).
+    pub fn add_destination(&self, form_id: &str, request: Value) -> Value {
+        let answer = self.operator("POST", &format!("/v1/tenants/t_roofer/forms/{form_id}/destinations"), Some(&request));
+        assert_eq!(answer.status, 201, "{}", answer.body);
+        answer.json()
+    }
+
+    /// The URL of a hook path on the webhook receiver.
+    pub fn hook_url(&self, path: &str) -> String {
+        format!("{}{path}", self.hooks.url)
+    }
+
+    /// Requests the webhook receiver got on `path`, in arrival order.
+    pub fn hook_requests(&self, path: &str) -> Vec<Received> {
+        self.hooks.received().into_iter().filter(|r| r.path == path).collect()
+    }
+
+    /// From now on `/down/{name}` answers 200.
+    pub fn recover(&self, name: &str) {
+        if let Ok(mut recovered) = self.recovered.lock() {
+            recovered.push(name.to_owned());
+        }
+    }
+
+    /// A delivery of `t_roofer` with its attempt log.
+    pub fn delivery(&self, id: &str) -> Value {
+        let answer = self.operator("GET", &format!("/v1/tenants/t_roofer/deliveries/{id}"), None);
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        answer.json()
+    }
+
+    /// The deliveries of one lead of `t_roofer`.
+    pub fn deliveries_of(&self, lead_id: &str) -> Vec<Value> {
+        let answer = self.operator("GET", &format!("/v1/tenants/t_roofer/deliveries?lead_id={lead_id}"), None);
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        answer.json()["items"].as_array().cloned().unwrap_or_default()
+    }
+
     pub fn lead(&self, id: &str) -> Option<Value> {
         assert!(id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'), "odd id {id}");
         self.query(&format!("SELECT * FROM leads WHERE id = '{id}'")).into_iter().next()
@@ -200,6 +293,46 @@ fn assert_documented(method: &str, path: &str, answer: &Answer) {
 fn matches_template(template: &str, path: &str) -> bool {
     let (template, path): (Vec<&str>, Vec<&str>) = (template.split('/').collect(), path.split('/').collect());
     template.len() == path.len() && template.iter().zip(&path).all(|(t, p)| t.starts_with('{') || t == p)
+}
+
+/// Polls `check` until it returns `Some`, for up to `seconds`.
+pub fn wait_for<T>(seconds: u64, what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        if Instant::now() > deadline {
+            panic!("gave up after {seconds} s waiting for {what}");
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// The webhook endpoints' behaviour by path: `/ok/...` answers 204; `/flaky/...` answers 503 twice,
+/// then 200; `/down/{name}` answers 500 until `recover(name)`; `/gone/...` answers 410; `/bad/...`
+/// answers 400.
+fn hook(recovered: Arc<Mutex<Vec<String>>>) -> impl Fn(&Received) -> (u16, String) + Send + Sync {
+    let seen: Mutex<HashMap<String, u32>> = Mutex::new(HashMap::new());
+    move |request| {
+        let count = seen.lock().map(|mut seen| {
+            let n = seen.entry(request.path.clone()).or_insert(0);
+            *n += 1;
+            *n
+        });
+        let segments: Vec<&str> = request.path.trim_start_matches('/').split('/').collect();
+        let status = match segments.as_slice() {
+            ["ok", ..] => 204,
+            ["flaky", ..] if count.unwrap_or(0) <= 2 => 503,
+            ["flaky", ..] => 200,
+            ["down", name] if recovered.lock().is_ok_and(|r| r.iter().any(|n| n == name)) => 200,
+            ["down", ..] => 500,
+            ["gone", ..] => 410,
+            ["bad", ..] => 400,
+            _ => 404,
+        };
+        (status, "{}".to_owned())
+    }
 }
 
 pub fn good_alpha_lead(email: &str) -> Value {

@@ -1,0 +1,158 @@
+//! When a delivery is tried again: the retry schedule, and what each answer from a receiver means.
+//!
+//! The default schedule is the Standard Webhooks example: immediately, then 5 s, 5 min, 30 min, 2 h,
+//! 5 h, 10 h, 14 h, 20 h and 24 h after the previous attempt (ten attempts over about three days).
+//! Plain arithmetic on inputs; the queue consumer in `deliver.rs` acts on the result.
+
+/// Seconds to wait before attempts 2, 3, ... (the first attempt is immediate).
+pub const STANDARD_SCHEDULE: &[u32] = &[5, 300, 1_800, 7_200, 18_000, 36_000, 50_400, 72_000, 86_400];
+
+/// Longest delay a Cloudflare Queue accepts on a retry; longer waits are taken in several hops.
+pub const MAX_QUEUE_DELAY_SECONDS: u32 = 43_200;
+
+/// How long one attempt may take before it counts as a timeout (the spec suggests 15 to 30 s).
+pub const ATTEMPT_TIMEOUT_MS: u32 = 15_000;
+
+/// Delays between attempts. Invariant: at most 20 entries, each at most 7 days.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Schedule(Vec<u32>);
+
+impl Default for Schedule {
+    fn default() -> Self {
+        Schedule(STANDARD_SCHEDULE.to_vec())
+    }
+}
+
+impl Schedule {
+    /// Reads `"5,300,1800"` (seconds). Operators and tests shorten the schedule this way; anything
+    /// unreadable falls back to the standard schedule.
+    pub fn parse(text: &str) -> Schedule {
+        let delays: Option<Vec<u32>> = text.split(',').map(|part| part.trim().parse::<u32>().ok()).collect();
+        match delays {
+            Some(delays) if !delays.is_empty() && delays.len() <= 20 && delays.iter().all(|d| *d <= 7 * 86_400) => {
+                Schedule(delays)
+            }
+            _ => Schedule::default(),
+        }
+    }
+
+    /// Every attempt there will be, the first included.
+    pub fn attempts(&self) -> u32 {
+        self.0.len() as u32 + 1
+    }
+
+    /// The wait after attempt `attempt` (1-based) failed, or `None` if that was the last.
+    pub fn delay_after(&self, attempt: u32) -> Option<u32> {
+        self.0.get(attempt.checked_sub(1)? as usize).copied()
+    }
+}
+
+/// What happened when a delivery was attempted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempt {
+    /// The receiver answered with this status; `retry_after` is its `Retry-After`, in seconds.
+    Answered { status: u16, retry_after: Option<u32> },
+    /// No answer: a refused connection, a reset, a DNS failure, or the timeout.
+    NoAnswer,
+}
+
+/// What to do after an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    Delivered,
+    /// Try again after this many seconds.
+    RetryIn(u32),
+    /// Retryable, but that was the last attempt: the message goes to the dead-letter queue.
+    Exhausted,
+    /// The receiver refused for good (a 4xx other than 408 and 429, or a 3xx): no more attempts.
+    Refused,
+    /// `410 Gone`: the receiver wants nothing more; the destination is disabled.
+    Gone,
+}
+
+/// Decides after attempt number `attempt` (1-based) ended with `outcome`.
+pub fn next(schedule: &Schedule, attempt: u32, outcome: Attempt) -> Next {
+    let retry_after = match outcome {
+        Attempt::Answered { status: 200..=299, .. } => return Next::Delivered,
+        Attempt::Answered { status: 410, .. } => return Next::Gone,
+        Attempt::Answered { status: 408 | 429 | 500..=599, retry_after } => retry_after,
+        Attempt::Answered { .. } => return Next::Refused,
+        Attempt::NoAnswer => None,
+    };
+    match schedule.delay_after(attempt) {
+        // Never sooner than the receiver asked, never later than the queue can wait in one hop.
+        Some(delay) => Next::RetryIn(delay.max(retry_after.unwrap_or(0)).min(7 * 86_400)),
+        None => Next::Exhausted,
+    }
+}
+
+/// Reads `Retry-After` as delay-seconds. (The HTTP-date form is rare from webhook receivers and is
+/// ignored: the schedule's own delay applies.)
+pub fn parse_retry_after(value: &str) -> Option<u32> {
+    value.trim().parse::<u32>().ok()
+}
+
+/// The delay to give the queue for a wait of `seconds`: at most what a queue accepts in one hop.
+pub fn queue_delay(seconds: u32) -> u32 {
+    seconds.min(MAX_QUEUE_DELAY_SECONDS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answered(status: u16) -> Attempt {
+        Attempt::Answered { status, retry_after: None }
+    }
+
+    fn check(attempt: u32, outcome: Attempt, expected: Next) {
+        assert_eq!(next(&Schedule::default(), attempt, outcome), expected, "attempt {attempt}: {outcome:?}");
+    }
+
+    #[test]
+    fn answers_are_classified_as_the_spec_suggests() {
+        check(1, answered(200), Next::Delivered);
+        check(1, answered(204), Next::Delivered);
+        check(1, answered(301), Next::Refused);
+        check(1, answered(400), Next::Refused);
+        check(1, answered(404), Next::Refused);
+        check(1, answered(410), Next::Gone);
+        check(1, answered(408), Next::RetryIn(5));
+        check(1, answered(429), Next::RetryIn(5));
+        check(2, answered(500), Next::RetryIn(300));
+        check(3, answered(503), Next::RetryIn(1_800));
+        check(1, Attempt::NoAnswer, Next::RetryIn(5));
+    }
+
+    #[test]
+    fn retry_after_is_honoured_but_never_shortens_the_schedule() {
+        check(1, Attempt::Answered { status: 429, retry_after: Some(60) }, Next::RetryIn(60));
+        check(2, Attempt::Answered { status: 503, retry_after: Some(1) }, Next::RetryIn(300));
+        check(1, Attempt::Answered { status: 503, retry_after: Some(u32::MAX) }, Next::RetryIn(7 * 86_400));
+    }
+
+    #[test]
+    fn the_standard_schedule_has_ten_attempts_over_three_days() {
+        let schedule = Schedule::default();
+        assert_eq!(schedule.attempts(), 10);
+        let total: u32 = (1..schedule.attempts()).filter_map(|a| schedule.delay_after(a)).sum();
+        assert_eq!(total, 5 + 300 + 1_800 + 7_200 + 18_000 + 36_000 + 50_400 + 72_000 + 86_400);
+        check(9, answered(500), Next::RetryIn(86_400));
+        check(10, answered(500), Next::Exhausted);
+        check(10, answered(200), Next::Delivered);
+        assert_eq!(schedule.delay_after(0), None);
+    }
+
+    #[test]
+    fn schedules_parse_or_fall_back() {
+        assert_eq!(Schedule::parse("1, 2,3"), Schedule(vec![1, 2, 3]));
+        assert_eq!(Schedule::parse("1,2").attempts(), 3);
+        for bad in ["", "a", "1,,2", "-1", "99999999", &"1,".repeat(21)] {
+            assert_eq!(Schedule::parse(bad), Schedule::default(), "{bad}");
+        }
+        assert_eq!(parse_retry_after(" 120 "), Some(120));
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+        assert_eq!(queue_delay(86_400), MAX_QUEUE_DELAY_SECONDS);
+        assert_eq!(queue_delay(5), 5);
+    }
+}

@@ -1,0 +1,317 @@
+//! Forwarding through the real runtime: destinations through the operator API, the queue and its
+//! dead-letter queue in workerd, local receivers standing in for webhook endpoints, the email
+//! provider and Twilio. Signatures are checked with the reference `standardwebhooks` library.
+
+use crate::helpers::{
+    good_alpha_lead, wait_for, TestApp, EMAIL_API_KEY, EMAIL_FROM, ROOFER_ORIGIN, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN,
+    TWILIO_FROM,
+};
+use crate::receiver::Received;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+/// Posts a good lead to `form` and returns its id.
+fn post_lead(app: &TestApp, form: &str, email: &str) -> String {
+    let mut lead = good_alpha_lead(email);
+    lead["fields"]["phone"] = json!("(415) 555-2671");
+    lead["fields"]["message"] = json!("The roof leaks <over> the kitchen & hall.");
+    let answer = app.post_lead(form, &lead, Some(ROOFER_ORIGIN));
+    assert_eq!(answer.status, 201, "{}", answer.body);
+    answer.json()["id"].as_str().unwrap_or_default().to_owned()
+}
+
+/// Verifies a received webhook with the reference library, through Node.
+fn verified_by_reference_library(secret: &str, request: &Received) -> Result<(), String> {
+    let headers: BTreeMap<&str, &str> = ["webhook-id", "webhook-timestamp", "webhook-signature"]
+        .into_iter()
+        .filter_map(|name| Some((name, request.header(name)?)))
+        .collect();
+    let input = json!({"secret": secret, "headers": headers, "body": request.body}).to_string();
+    let root = xtask::root();
+    let mut child = Command::new(xtask::tools::Tools::locate().node())
+        .arg(root.join("edge/tests/verify-webhook.mjs"))
+        .current_dir(&root)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("node: {e}"))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(input.as_bytes()).map_err(|e| e.to_string())?;
+    }
+    let output = child.wait_with_output().map_err(|e| e.to_string())?;
+    let said = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    if output.status.success() && said == "verified" { Ok(()) } else { Err(said) }
+}
+
+fn wait_for_status(app: &TestApp, delivery_id: &str, status: &str, seconds: u64) -> Value {
+    wait_for(seconds, &format!("delivery {delivery_id} to be {status}"), || {
+        let delivery = app.delivery(delivery_id);
+        (delivery["status"] == status).then_some(delivery)
+    })
+}
+
+fn outcomes(delivery: &Value) -> Vec<(String, Option<u64>)> {
+    delivery["attempt_log"]
+        .as_array()
+        .map(|log| log.iter().map(|a| (a["outcome"].as_str().unwrap_or_default().to_owned(), a["status_code"].as_u64())).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn the_operator_api_needs_the_token_and_keeps_tenants_apart() {
+    let app = TestApp::get();
+    let path = "/v1/tenants/t_roofer/forms/isolated/destinations";
+    let body = json!({"kind": "webhook", "url": app.hook_url("/ok/isolated")}).to_string();
+    for headers in [vec![], vec![("authorization", "Bearer not-the-token-at-all")], vec![("authorization", "Basic abc")]] {
+        let mut headers = headers;
+        headers.push(("content-type", "application/json"));
+        let answer = app.send("POST", path, &headers, Some(&body));
+        answer.assert_problem(401, "unauthorized");
+        assert_eq!(answer.header("www-authenticate"), Some("Bearer"));
+    }
+    let created = app.add_destination("isolated", json!({"kind": "webhook", "url": app.hook_url("/ok/isolated")}));
+    let id = created["id"].as_str().unwrap_or_default();
+    assert!(created["secret"].as_str().is_some_and(|s| s.starts_with("whsec_")));
+    // Another tenant's path sees neither the form nor the destination.
+    app.operator("GET", "/v1/tenants/t_clinic/forms/isolated/destinations", None).assert_problem(404, "form_not_found");
+    app.operator("GET", &format!("/v1/tenants/t_clinic/destinations/{id}"), None).assert_problem(404, "destination_not_found");
+    app.operator("DELETE", &format!("/v1/tenants/t_clinic/destinations/{id}"), None).assert_problem(404, "destination_not_found");
+    let theirs = app.operator("GET", "/v1/tenants/t_clinic/deliveries", None);
+    assert_eq!(theirs.json()["items"], json!([]));
+    // The secret is shown once: never in a read.
+    let read = app.operator("GET", &format!("/v1/tenants/t_roofer/destinations/{id}"), None);
+    assert_eq!(read.status, 200);
+    assert_eq!(read.json()["secret"], Value::Null);
+    assert_eq!(read.header("cache-control"), Some("no-store"));
+    let listed = app.operator("GET", path, None).json();
+    assert!(!listed.to_string().contains("whsec_"), "{listed}");
+}
+
+#[test]
+fn bad_destinations_are_refused_with_a_code() {
+    let app = TestApp::get();
+    let path = "/v1/tenants/t_roofer/forms/isolated/destinations";
+    for (body, code) in [
+        (json!({"kind": "email", "to": ["not-an-email"]}), "destination_invalid"),
+        (json!({"kind": "sms", "to": "12"}), "destination_invalid"),
+        (json!({"kind": "pigeon"}), "destination_invalid"),
+        (json!({"kind": "webhook", "url": "ftp://example.com/"}), "destination_invalid"),
+    ] {
+        app.operator("POST", path, Some(&body)).assert_problem(422, code);
+    }
+    app.operator("POST", path, Some(&json!({"kind": "webhook", "url": "https://a.example", "secret": "mine"})))
+        .assert_problem(400, "malformed_json");
+    app.operator("POST", "/v1/tenants/t_roofer/forms/nope/destinations", Some(&json!({"kind": "sms", "to": "+14155552671"})))
+        .assert_problem(404, "form_not_found");
+    app.operator("GET", "/v1/tenants/t_roofer/deliveries?status=lost", None).assert_problem(400, "query_invalid");
+    app.operator("POST", "/v1/tenants/t_roofer/deliveries/msg_nothing/replay", None).assert_problem(404, "delivery_not_found");
+}
+
+#[test]
+fn a_lead_reaches_a_webhook_an_email_an_sms_and_a_slack_channel() {
+    let app = TestApp::get();
+    let webhook = app.add_destination("relay", json!({"kind": "webhook", "url": app.hook_url("/ok/relay"), "name": "CRM"}));
+    app.add_destination("relay", json!({"kind": "email", "to": ["owner@roofer.example"]}));
+    app.add_destination("relay", json!({"kind": "sms", "to": "(415) 555-0100"}));
+    app.add_destination("relay", json!({"kind": "slack", "url": app.hook_url("/ok/relay-slack")}));
+    let lead_id = post_lead(app, "relay", "relay@example.com");
+
+    // The webhook: Standard Webhooks headers, a signature the reference library accepts, the payload.
+    let hook = wait_for(20, "the webhook", || app.hook_requests("/ok/relay").into_iter().next());
+    let secret = webhook["secret"].as_str().unwrap_or_default();
+    assert_eq!(verified_by_reference_library(secret, &hook), Ok(()));
+    assert_eq!(hook.header("content-type"), Some("application/json"));
+    assert!(hook.header("webhook-id").is_some_and(|id| id.starts_with("msg_")));
+    let payload: Value = serde_json::from_str(&hook.body).unwrap_or_default();
+    assert_eq!(payload["type"], "lead.created");
+    assert_eq!(payload["version"], 1);
+    assert_eq!(payload["data"]["id"], lead_id.as_str());
+    assert_eq!(payload["data"]["fields"]["email"], "relay@example.com");
+    assert_eq!(payload["data"]["phone"], "+14155552671");
+    assert_eq!(payload["data"]["consents"][0]["version"], "v3");
+    // A tampered body does not verify: the check above is not vacuous.
+    let tampered = Received { body: hook.body.replace("relay@", "other@"), ..hook.clone() };
+    assert!(verified_by_reference_library(secret, &tampered).is_err());
+
+    // The email, exactly as the provider's API takes it.
+    let email = wait_for(20, "the email", || app.email.received().into_iter().find(|r| r.body.contains(&lead_id)));
+    assert_eq!((email.method.as_str(), email.path.as_str()), ("POST", "/emails"));
+    assert_eq!(email.header("authorization"), Some(format!("Bearer {EMAIL_API_KEY}").as_str()));
+    let sent: Value = serde_json::from_str(&email.body).unwrap_or_default();
+    assert_eq!(sent["from"], EMAIL_FROM);
+    assert_eq!(sent["to"], json!(["owner@roofer.example"]));
+    assert_eq!(sent["reply_to"], "relay@example.com");
+    assert_eq!(sent["subject"], "New lead: Ada (Roof quote)");
+    let text = sent["text"].as_str().unwrap_or_default();
+    assert!(text.contains("Name: Ada\nEmail: relay@example.com\nPhone: +14155552671\n"), "{text}");
+    assert!(text.contains("Message: The roof leaks <over> the kitchen & hall.\n"), "{text}");
+
+    // The SMS, exactly as Twilio's Messages API takes it.
+    let sms = wait_for(20, "the SMS", || app.sms.received().into_iter().find(|r| r.body.contains("relay%40example.com")));
+    assert_eq!(sms.path, format!("/2010-04-01/Accounts/{TWILIO_ACCOUNT_SID}/Messages.json"));
+    assert_eq!(sms.header("content-type"), Some("application/x-www-form-urlencoded"));
+    let basic = STANDARD.encode(format!("{TWILIO_ACCOUNT_SID}:{TWILIO_AUTH_TOKEN}"));
+    assert_eq!(sms.header("authorization"), Some(format!("Basic {basic}").as_str()));
+    let form: BTreeMap<String, String> = url::form_urlencoded::parse(sms.body.as_bytes()).into_owned().collect();
+    assert_eq!(form.get("To").map(String::as_str), Some("+14155550100"));
+    assert_eq!(form.get("From").map(String::as_str), Some(TWILIO_FROM));
+    let body = form.get("Body").cloned().unwrap_or_default();
+    assert!(body.starts_with("New lead (Roof quote): Ada, +14155552671, relay@example.com."), "{body}");
+    assert!(body.chars().count() <= 160);
+
+    // The Slack-style message escapes markup.
+    let slack = wait_for(20, "the Slack message", || app.hook_requests("/ok/relay-slack").into_iter().next());
+    let text: Value = serde_json::from_str(&slack.body).unwrap_or_default();
+    assert!(text["text"].as_str().is_some_and(|t| t.contains("&lt;over&gt; the kitchen &amp; hall")), "{text}");
+
+    // The log: four deliveries, each delivered at the first attempt.
+    let deliveries = wait_for(20, "four delivered", || {
+        let all = app.deliveries_of(&lead_id);
+        (all.len() == 4 && all.iter().all(|d| d["status"] == "delivered")).then_some(all)
+    });
+    let webhook_delivery = deliveries.iter().find(|d| d["destination_id"] == webhook["id"]).cloned().unwrap_or_default();
+    assert_eq!(webhook_delivery["id"].as_str(), hook.header("webhook-id"));
+    let log = app.delivery(webhook_delivery["id"].as_str().unwrap_or_default());
+    assert_eq!(outcomes(&log), [("delivered".to_owned(), Some(204))]);
+    assert!(log["attempt_log"][0]["duration_ms"].as_u64().is_some());
+}
+
+#[test]
+fn a_receiver_that_fails_twice_gets_the_lead_with_the_same_webhook_id() {
+    let app = TestApp::get();
+    let destination = app.add_destination("flaky", json!({"kind": "webhook", "url": app.hook_url("/flaky/one")}));
+    let lead_id = post_lead(app, "flaky", "flaky@example.com");
+    let delivery_id = wait_for(10, "the delivery", || app.deliveries_of(&lead_id).first().map(|d| d["id"].as_str().unwrap_or_default().to_owned()));
+    let delivered = wait_for_status(app, &delivery_id, "delivered", 30);
+    assert_eq!(
+        outcomes(&delivered),
+        [("retry".to_owned(), Some(503)), ("retry".to_owned(), Some(503)), ("delivered".to_owned(), Some(200))]
+    );
+    let requests = app.hook_requests("/flaky/one");
+    assert_eq!(requests.len(), 3);
+    let secret = destination["secret"].as_str().unwrap_or_default();
+    for request in &requests {
+        assert_eq!(request.header("webhook-id"), Some(delivery_id.as_str()));
+        assert_eq!(verified_by_reference_library(secret, request), Ok(()));
+    }
+    // Backoff: the retries waited for the schedule (1 s) rather than hammering.
+    for pair in requests.windows(2) {
+        assert!(pair[1].at.duration_since(pair[0].at).as_millis() >= 900, "retried too soon");
+    }
+}
+
+#[test]
+fn a_receiver_that_never_recovers_ends_dead_and_a_replay_delivers() {
+    let app = TestApp::get();
+    app.add_destination("dead", json!({"kind": "webhook", "url": app.hook_url("/down/two")}));
+    let lead_id = post_lead(app, "dead", "dead@example.com");
+    let delivery_id = wait_for(10, "the delivery", || app.deliveries_of(&lead_id).first().map(|d| d["id"].as_str().unwrap_or_default().to_owned()));
+    // Four attempts (the shortened schedule), then the dead-letter queue's consumer marks it dead.
+    let dead = wait_for_status(app, &delivery_id, "dead", 40);
+    let log = outcomes(&dead);
+    assert_eq!(log.len(), 4, "{log:?}");
+    assert!(log[..3].iter().all(|o| *o == ("retry".to_owned(), Some(500))), "{log:?}");
+    assert_eq!(log[3], ("exhausted".to_owned(), Some(500)));
+    let listed = app.operator("GET", "/v1/tenants/t_roofer/deliveries?status=dead", None).json();
+    assert!(listed["items"].as_array().is_some_and(|items| items.iter().any(|d| d["id"] == delivery_id.as_str())));
+
+    // Replay before the receiver recovers is allowed; after it recovers the lead arrives.
+    app.recover("two");
+    let replayed = app.operator("POST", &format!("/v1/tenants/t_roofer/deliveries/{delivery_id}/replay"), None);
+    assert_eq!(replayed.status, 202, "{}", replayed.body);
+    let delivered = wait_for_status(app, &delivery_id, "delivered", 20);
+    assert_eq!(outcomes(&delivered).last(), Some(&("delivered".to_owned(), Some(200))));
+    let requests = app.hook_requests("/down/two");
+    assert_eq!(requests.len(), 5);
+    assert!(requests.iter().all(|r| r.header("webhook-id") == Some(delivery_id.as_str())));
+    // A delivered delivery is not replayed.
+    app.operator("POST", &format!("/v1/tenants/t_roofer/deliveries/{delivery_id}/replay"), None)
+        .assert_problem(409, "delivery_not_replayable");
+}
+
+#[test]
+fn gone_disables_the_destination_and_other_4xx_are_final() {
+    let app = TestApp::get();
+    let gone = app.add_destination("gone", json!({"kind": "webhook", "url": app.hook_url("/gone/three")}));
+    let lead_id = post_lead(app, "gone", "gone@example.com");
+    let delivery_id = wait_for(10, "the delivery", || app.deliveries_of(&lead_id).first().map(|d| d["id"].as_str().unwrap_or_default().to_owned()));
+    let failed = wait_for_status(app, &delivery_id, "failed", 20);
+    assert_eq!(outcomes(&failed), [("gone".to_owned(), Some(410))]);
+    let destination = app.operator("GET", &format!("/v1/tenants/t_roofer/destinations/{}", gone["id"].as_str().unwrap_or_default()), None).json();
+    assert_eq!((destination["enabled"].clone(), destination["disabled_reason"].clone()), (json!(false), json!("gone")));
+    // New leads no longer go to it, and replaying to it is refused until it is switched on again.
+    let next = post_lead(app, "gone", "gone2@example.com");
+    assert_eq!(app.deliveries_of(&next), Vec::<Value>::new());
+    app.operator("POST", &format!("/v1/tenants/t_roofer/deliveries/{delivery_id}/replay"), None)
+        .assert_problem(409, "delivery_not_replayable");
+
+    app.add_destination("refused", json!({"kind": "webhook", "url": app.hook_url("/bad/four")}));
+    let lead_id = post_lead(app, "refused", "refused@example.com");
+    let delivery_id = wait_for(10, "the delivery", || app.deliveries_of(&lead_id).first().map(|d| d["id"].as_str().unwrap_or_default().to_owned()));
+    let failed = wait_for_status(app, &delivery_id, "failed", 20);
+    assert_eq!(outcomes(&failed), [("refused".to_owned(), Some(400))]);
+    assert_eq!(app.hook_requests("/bad/four").len(), 1);
+}
+
+#[test]
+fn a_rotated_secret_signs_alongside_the_old_one_during_the_overlap() {
+    let app = TestApp::get();
+    let created = app.add_destination("rotate", json!({"kind": "webhook", "url": app.hook_url("/ok/rotate")}));
+    let id = created["id"].as_str().unwrap_or_default();
+    let old = created["secret"].as_str().unwrap_or_default().to_owned();
+    let rotated = app.operator("POST", &format!("/v1/tenants/t_roofer/destinations/{id}/rotate-secret"), Some(&json!({"overlap_seconds": 3600})));
+    assert_eq!(rotated.status, 200, "{}", rotated.body);
+    let rotated = rotated.json();
+    let new = rotated["secret"].as_str().unwrap_or_default().to_owned();
+    assert!(new.starts_with("whsec_") && new != old);
+    assert!(rotated["previous_secret_expires_at"].as_str().is_some());
+
+    post_lead(app, "rotate", "rotate@example.com");
+    let hook = wait_for(20, "the webhook", || app.hook_requests("/ok/rotate").into_iter().next());
+    assert_eq!(hook.header("webhook-signature").map(|s| s.split(' ').count()), Some(2));
+    assert_eq!(verified_by_reference_library(&new, &hook), Ok(()));
+    assert_eq!(verified_by_reference_library(&old, &hook), Ok(()));
+    let stranger = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
+    assert!(verified_by_reference_library(stranger, &hook).is_err());
+}
+
+#[test]
+fn a_bots_lead_is_stored_but_never_forwarded() {
+    let app = TestApp::get();
+    app.add_destination("spammed", json!({"kind": "webhook", "url": app.hook_url("/ok/spammed")}));
+    let mut lead = good_alpha_lead("bot@example.com");
+    lead["honeypot"] = json!("http://spam.example");
+    let answer = app.post_lead("spammed", &lead, Some(ROOFER_ORIGIN));
+    assert_eq!(answer.status, 201);
+    let id = answer.json()["id"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(app.lead(&id).map(|row| row["spam"].clone()), Some(json!(1)));
+    assert_eq!(app.deliveries_of(&id), Vec::<Value>::new());
+    // A person's lead on the same form is forwarded, so the form is wired.
+    post_lead(app, "spammed", "person@example.com");
+    wait_for(20, "the person's webhook", || app.hook_requests("/ok/spammed").into_iter().next());
+    assert_eq!(app.hook_requests("/ok/spammed").len(), 1);
+}
+
+#[test]
+fn the_cron_sweep_queues_a_lost_delivery_again() {
+    let app = TestApp::get();
+    let destination = app.add_destination("swept", json!({"kind": "webhook", "url": app.hook_url("/ok/swept")}));
+    // A lead whose queue message was lost: stored with a pending delivery that never reached the queue.
+    let lead_id = post_lead(app, "swept", "swept@example.com");
+    wait_for(20, "the first delivery", || app.hook_requests("/ok/swept").into_iter().next());
+    let lost = "msg_lostlostlostlostlostlost0";
+    let destination_id = destination["id"].as_str().unwrap_or_default();
+    app.query(&format!(
+        "INSERT INTO deliveries (tenant_id, id, lead_id, destination_id, status, next_attempt_at, created_at, updated_at) \
+         VALUES ('t_roofer', '{lost}', '{lead_id}', '{destination_id}', 'pending', 1000, 1000, 1000)"
+    ));
+    let fired = app.send("GET", "/cdn-cgi/local/scheduled?cron=*/10+*+*+*+*", &[], None);
+    assert_eq!(fired.status, 200, "{}", fired.body);
+    wait_for_status(app, lost, "delivered", 20);
+    let hooks = app.hook_requests("/ok/swept");
+    assert!(hooks.iter().any(|r| r.header("webhook-id") == Some(lost)));
+}
