@@ -63,7 +63,7 @@ pub fn run(tools: &Tools) -> Result {
                     let body = serde_json::json!({"fields": {"email": format!("bench{n}@example.com"), "message": "Roof leak"}}).to_string();
                     let client = format!("198.51.100.{}", n % CLIENTS);
                     let key = format!("bench-{n}");
-                    let sends = if n % RETRY_EVERY == 0 { 2 } else { 1 };
+                    let sends = if n.is_multiple_of(RETRY_EVERY) { 2 } else { 1 };
                     for _ in 0..sends {
                         let sent_at = Instant::now();
                         let answer = agent

@@ -3,6 +3,7 @@
 //! D1, and the examples' static server).
 
 pub mod bench;
+pub mod bench_forwarding;
 pub mod build;
 pub mod examples;
 pub mod receiver;

@@ -17,6 +17,9 @@ usage: cargo xtask <task>
   setup         install the tools only (Rust target, wasm-bindgen, worker-build, npm packages, Chromium)
   bench         build, then drive a sustained burst of submissions at a local Worker and print
                 accepted, limited, replayed, rows, duplicates, errors and latencies
+  bench-forwarding
+                build, then print the time from 201 to a webhook's arrival (median, p99) and how
+                many leads arrive through a receiver that fails half its requests
   fuzz          fuzz shared's parsing for INLET_FUZZ_SECONDS (default 60) with cargo-fuzz
   sizes         build, then print the widget's bytes on the wire and the Worker's upload size
   deploy-check  build, then `wrangler deploy --dry-run` into target/deploy-dry-run (no account needed)
@@ -30,6 +33,9 @@ fn main() -> ExitCode {
         "test" => test(&tools),
         "e2e" => e2e(&tools),
         "bench" => tools.setup(false).and_then(|()| build_all(&tools)).and_then(|()| xtask::bench::run(&tools)),
+        "bench-forwarding" => {
+            tools.setup(false).and_then(|()| build_all(&tools)).and_then(|()| xtask::bench_forwarding::run(&tools))
+        }
         "fuzz" => tools.setup_fuzz().and_then(|()| fuzz(&tools, env_seconds("INLET_FUZZ_SECONDS", 60)?)),
         "build" => tools.setup(false).and_then(|()| build_all(&tools)),
         "setup" => tools.setup(true),
@@ -60,6 +66,12 @@ fn dev(tools: &Tools) -> Result {
     let port = env_port("INLET_PORT", 8787)?;
     let examples_port = env_port("INLET_EXAMPLES_PORT", 8788)?;
     let examples_origin = format!("http://localhost:{examples_port}");
+    // The operator API's token, fresh per run; development lets destinations point at this machine.
+    let operator_token = stack::random_hex(16)?;
+    let vars = vec![
+        ("INLET_OPERATOR_TOKEN".to_owned(), operator_token.clone()),
+        ("ALLOW_PRIVATE_DESTINATIONS".to_owned(), "true".to_owned()),
+    ];
     let mut stack = Stack::start(
         tools,
         StackOptions {
@@ -67,7 +79,7 @@ fn dev(tools: &Tools) -> Result {
             persist: root().join(".wrangler/state"),
             fresh: false,
             seed_sql: stack::demo_seed(&examples_origin),
-            vars: Vec::new(),
+            vars,
         },
     )?;
     let site = examples::serve(root().join("examples"), stack.url.clone(), examples_port)?;
@@ -78,6 +90,8 @@ fn dev(tools: &Tools) -> Result {
     println!("  iframe embed page   {}/embed/demo", stack.url);
     println!("  script-tag example  {}/script-tag.html", site.url);
     println!("  iframe example      {}/iframe.html", site.url);
+    println!("  operator API        {}/v1/tenants/t_demo/forms/demo/destinations", stack.url);
+    println!("                      (Authorization: Bearer {operator_token})");
     println!("Press Ctrl-C to stop.");
     stack.wait()
 }

@@ -15,6 +15,8 @@ pub struct Received {
     pub headers: Vec<(String, String)>,
     pub body: String,
     pub at: Instant,
+    /// The status the receiver answered (0 while the handler runs).
+    pub answered: u16,
 }
 
 impl Received {
@@ -76,8 +78,9 @@ fn answer(stream: &std::net::TcpStream, handler: &Handler, log: &Mutex<Vec<Recei
     let length = headers.iter().find(|(n, _)| n == "content-length").and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
     let mut body = vec![0u8; length];
     let _ = reader.read_exact(&mut body);
-    let request = Received { method, path, headers, body: String::from_utf8_lossy(&body).into_owned(), at };
+    let mut request = Received { method, path, headers, body: String::from_utf8_lossy(&body).into_owned(), at, answered: 0 };
     let (status, reply) = handler(&request);
+    request.answered = status;
     if let Ok(mut log) = log.lock() {
         log.push(request);
     }
