@@ -166,7 +166,10 @@ async fn attempt(env: &Env, db: &D1Database, message: &DeliveryMessage) -> Resul
     });
     let (outcome_name, status, next_attempt_at, disposition) = match next {
         Next::Delivered => ("delivered", "delivered", None, Disposition::Ack),
-        Next::RetryIn(seconds) => ("retry", "retrying", Some(finished + f64::from(seconds) * 1_000.0), Disposition::RetryIn(seconds)),
+        Next::RetryIn(seconds) => {
+            let seconds = retry::with_jitter(seconds, random_u32());
+            ("retry", "retrying", Some(finished + f64::from(seconds) * 1_000.0), Disposition::RetryIn(seconds))
+        }
         Next::Exhausted => ("exhausted", "retrying", None, Disposition::Dead),
         Next::Refused => ("refused", "failed", None, Disposition::Ack),
         Next::Gone => ("gone", "failed", None, Disposition::Ack),
@@ -185,6 +188,11 @@ async fn attempt(env: &Env, db: &D1Database, message: &DeliveryMessage) -> Resul
         store::set_destination_enabled(db, tenant_id, &destination.id, false, Some("gone"), finished).await?;
     }
     Ok(disposition)
+}
+
+/// Randomness for jitter; a failure to get it only means no jitter.
+fn random_u32() -> u32 {
+    crate::app::random_array::<4>().map(u32::from_le_bytes).unwrap_or(0)
 }
 
 /// Makes the request, with a timeout and without following redirects (a 3xx is a failure: the

@@ -1,7 +1,8 @@
 //! When a delivery is tried again: the retry schedule, and what each answer from a receiver means.
 //!
 //! The default schedule is the Standard Webhooks example: immediately, then 5 s, 5 min, 30 min, 2 h,
-//! 5 h, 10 h, 14 h, 20 h and 24 h after the previous attempt (ten attempts over about three days).
+//! 5 h, 10 h, 14 h, 20 h and 24 h after the previous attempt (ten attempts over about three days),
+//! each wait lengthened by up to a tenth at random (the spec recommends jitter).
 //! Plain arithmetic on inputs; the queue consumer in `deliver.rs` acts on the result.
 
 /// Seconds to wait before attempts 2, 3, ... (the first attempt is immediate).
@@ -86,6 +87,12 @@ pub fn next(schedule: &Schedule, attempt: u32, outcome: Attempt) -> Next {
     }
 }
 
+/// Adds up to a tenth of `seconds` at random, so receivers that failed together (an outage) are not
+/// all retried in the same second. Never shortens the wait; waits under 10 s stay exact.
+pub fn with_jitter(seconds: u32, random: u32) -> u32 {
+    seconds.saturating_add(random % (seconds / 10 + 1))
+}
+
 /// Reads `Retry-After` as delay-seconds. (The HTTP-date form is rare from webhook receivers and is
 /// ignored: the schedule's own delay applies.)
 pub fn parse_retry_after(value: &str) -> Option<u32> {
@@ -141,6 +148,18 @@ mod tests {
         check(10, answered(500), Next::Exhausted);
         check(10, answered(200), Next::Delivered);
         assert_eq!(schedule.delay_after(0), None);
+    }
+
+    #[test]
+    fn jitter_only_lengthens_and_by_at_most_a_tenth() {
+        for seconds in [0, 1, 5, 9, 10, 300, 86_400, u32::MAX] {
+            for random in [0, 1, 7, 12_345, u32::MAX] {
+                let jittered = with_jitter(seconds, random);
+                assert!(jittered >= seconds && u64::from(jittered) <= u64::from(seconds) + u64::from(seconds / 10), "{seconds} {random}");
+            }
+        }
+        assert_eq!(with_jitter(5, u32::MAX), 5);
+        assert_eq!((0..100).map(|r| with_jitter(300, r)).max(), Some(330));
     }
 
     #[test]
