@@ -54,6 +54,11 @@ fn wait_for_status(app: &TestApp, delivery_id: &str, status: &str, seconds: u64)
     })
 }
 
+/// The id of the one delivery a lead has (the form has one destination).
+fn only_delivery(app: &TestApp, lead_id: &str) -> String {
+    wait_for(10, "the delivery", || app.deliveries_of(lead_id).first().map(|d| d["id"].as_str().unwrap_or_default().to_owned()))
+}
+
 fn outcomes(delivery: &Value) -> Vec<(String, Option<u64>)> {
     delivery["attempt_log"]
         .as_array()
@@ -185,7 +190,7 @@ fn a_receiver_that_fails_twice_gets_the_lead_with_the_same_webhook_id() {
     let app = TestApp::get();
     let destination = app.add_destination("flaky", json!({"kind": "webhook", "url": app.hook_url("/flaky/one")}));
     let lead_id = post_lead(app, "flaky", "flaky@example.com");
-    let delivery_id = wait_for(10, "the delivery", || app.deliveries_of(&lead_id).first().map(|d| d["id"].as_str().unwrap_or_default().to_owned()));
+    let delivery_id = only_delivery(app, &lead_id);
     let delivered = wait_for_status(app, &delivery_id, "delivered", 30);
     assert_eq!(
         outcomes(&delivered),
@@ -209,7 +214,7 @@ fn a_receiver_that_never_recovers_ends_dead_and_a_replay_delivers() {
     let app = TestApp::get();
     app.add_destination("dead", json!({"kind": "webhook", "url": app.hook_url("/down/two")}));
     let lead_id = post_lead(app, "dead", "dead@example.com");
-    let delivery_id = wait_for(10, "the delivery", || app.deliveries_of(&lead_id).first().map(|d| d["id"].as_str().unwrap_or_default().to_owned()));
+    let delivery_id = only_delivery(app, &lead_id);
     // Four attempts (the shortened schedule), then the dead-letter queue's consumer marks it dead.
     let dead = wait_for_status(app, &delivery_id, "dead", 40);
     let log = outcomes(&dead);
@@ -238,7 +243,7 @@ fn gone_disables_the_destination_and_other_4xx_are_final() {
     let app = TestApp::get();
     let gone = app.add_destination("gone", json!({"kind": "webhook", "url": app.hook_url("/gone/three")}));
     let lead_id = post_lead(app, "gone", "gone@example.com");
-    let delivery_id = wait_for(10, "the delivery", || app.deliveries_of(&lead_id).first().map(|d| d["id"].as_str().unwrap_or_default().to_owned()));
+    let delivery_id = only_delivery(app, &lead_id);
     let failed = wait_for_status(app, &delivery_id, "failed", 20);
     assert_eq!(outcomes(&failed), [("gone".to_owned(), Some(410))]);
     let destination = app.operator("GET", &format!("/v1/tenants/t_roofer/destinations/{}", gone["id"].as_str().unwrap_or_default()), None).json();
@@ -251,7 +256,7 @@ fn gone_disables_the_destination_and_other_4xx_are_final() {
 
     app.add_destination("refused", json!({"kind": "webhook", "url": app.hook_url("/bad/four")}));
     let lead_id = post_lead(app, "refused", "refused@example.com");
-    let delivery_id = wait_for(10, "the delivery", || app.deliveries_of(&lead_id).first().map(|d| d["id"].as_str().unwrap_or_default().to_owned()));
+    let delivery_id = only_delivery(app, &lead_id);
     let failed = wait_for_status(app, &delivery_id, "failed", 20);
     assert_eq!(outcomes(&failed), [("refused".to_owned(), Some(400))]);
     assert_eq!(app.hook_requests("/bad/four").len(), 1);
