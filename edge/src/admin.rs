@@ -25,6 +25,9 @@ const MAX_BODY_BYTES: usize = 16 * 1024;
 /// How long the previous secret keeps signing after a rotation, unless the request says otherwise.
 const DEFAULT_OVERLAP_SECONDS: u32 = 24 * 60 * 60;
 const MAX_OVERLAP_SECONDS: u32 = 7 * 24 * 60 * 60;
+/// Destinations one form may have: each lead queues one message per destination, and a queue takes at
+/// most 100 messages in one send.
+const MAX_DESTINATIONS_PER_FORM: usize = 25;
 const DEFAULT_PAGE: u32 = 50;
 const MAX_PAGE: u32 = 200;
 const STATUSES: &[&str] = &["pending", "retrying", "delivered", "failed", "dead"];
@@ -37,6 +40,9 @@ pub async fn handle(route: Route, method: Method, mut req: Request, env: &Env) -
         (Route::Destinations { tenant_id, form_id }, Method::Post) => {
             let form = forms::find_tenant_form(&db, &tenant_id, &form_id).await?.ok_or_else(Problem::form_not_found)?;
             let request: DestinationRequest = read_json(&mut req).await?;
+            if store::list_destinations(&db, &tenant_id, &form_id).await?.len() >= MAX_DESTINATIONS_PER_FORM {
+                return Err(Problem::destination_invalid(format!("A form has at most {MAX_DESTINATIONS_PER_FORM} destinations.")).into());
+            }
             let allow_private = setting(env, "ALLOW_PRIVATE_DESTINATIONS").is_some_and(|v| v == "true");
             let checked = request.check(form.definition.default_country, allow_private).map_err(|refusal| match refusal.code {
                 "destination_url_not_allowed" => Problem::destination_url_not_allowed(refusal.message),

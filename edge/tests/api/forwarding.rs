@@ -85,8 +85,16 @@ fn the_operator_api_needs_the_token_and_keeps_tenants_apart() {
     app.operator("GET", "/v1/tenants/t_clinic/forms/isolated/destinations", None).assert_problem(404, "form_not_found");
     app.operator("GET", &format!("/v1/tenants/t_clinic/destinations/{id}"), None).assert_problem(404, "destination_not_found");
     app.operator("DELETE", &format!("/v1/tenants/t_clinic/destinations/{id}"), None).assert_problem(404, "destination_not_found");
+    // Nor the deliveries of a lead of t_roofer, in the log, one by one, or to replay.
+    let lead_id = post_lead(app, "isolated", "isolated@example.com");
+    let delivery_id = only_delivery(app, &lead_id);
     let theirs = app.operator("GET", "/v1/tenants/t_clinic/deliveries", None);
     assert_eq!(theirs.json()["items"], json!([]));
+    app.operator("GET", &format!("/v1/tenants/t_clinic/deliveries/{delivery_id}"), None).assert_problem(404, "delivery_not_found");
+    app.operator("POST", &format!("/v1/tenants/t_clinic/deliveries/{delivery_id}/replay"), None)
+        .assert_problem(404, "delivery_not_found");
+    app.operator("POST", &format!("/v1/tenants/t_clinic/destinations/{id}/rotate-secret"), None)
+        .assert_problem(404, "destination_not_found");
     // The secret is shown once: never in a read.
     let read = app.operator("GET", &format!("/v1/tenants/t_roofer/destinations/{id}"), None);
     assert_eq!(read.status, 200);
@@ -113,6 +121,14 @@ fn bad_destinations_are_refused_with_a_code() {
     app.operator("POST", "/v1/tenants/t_roofer/forms/nope/destinations", Some(&json!({"kind": "sms", "to": "+14155552671"})))
         .assert_problem(404, "form_not_found");
     app.operator("GET", "/v1/tenants/t_roofer/deliveries?status=lost", None).assert_problem(400, "query_invalid");
+    app.operator("GET", "/v1/tenants/t_roofer/deliveries?limit=0", None).assert_problem(400, "query_invalid");
+    // A form takes at most 25 destinations: a lead's messages must fit one queue send.
+    let crowded = "/v1/tenants/t_roofer/forms/crowded/destinations";
+    for n in 0..25 {
+        let answer = app.operator("POST", crowded, Some(&json!({"kind": "email", "to": format!("n{n}@roofer.example")})));
+        assert_eq!(answer.status, 201, "{}", answer.body);
+    }
+    app.operator("POST", crowded, Some(&json!({"kind": "email", "to": "one-more@roofer.example"}))).assert_problem(422, "destination_invalid");
     app.operator("POST", "/v1/tenants/t_roofer/deliveries/msg_nothing/replay", None).assert_problem(404, "delivery_not_found");
 }
 
