@@ -25,9 +25,9 @@ const MAX_BODY_BYTES: usize = 16 * 1024;
 /// How long the previous secret keeps signing after a rotation, unless the request says otherwise.
 const DEFAULT_OVERLAP_SECONDS: u32 = 24 * 60 * 60;
 const MAX_OVERLAP_SECONDS: u32 = 7 * 24 * 60 * 60;
-/// Destinations one form may have: each lead queues one message per destination, and a queue takes at
-/// most 100 messages in one send.
-const MAX_DESTINATIONS_PER_FORM: usize = 25;
+/// Destinations one form may have: a guard on the work one visitor's submission causes (one stored
+/// delivery and one queue message per destination, inside the visitor's request).
+const MAX_DESTINATIONS_PER_FORM: usize = 100;
 const DEFAULT_PAGE: u32 = 50;
 const MAX_PAGE: u32 = 200;
 const STATUSES: &[&str] = &["pending", "retrying", "delivered", "failed", "dead"];

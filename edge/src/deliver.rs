@@ -34,7 +34,12 @@ pub async fn enqueue(env: &Env, messages: Vec<DeliveryMessage>) -> worker::Resul
     if messages.is_empty() {
         return Ok(());
     }
-    env.queue(QUEUE_BINDING)?.send_batch(messages).await
+    let queue = env.queue(QUEUE_BINDING)?;
+    // A queue takes at most 100 messages in one send.
+    for chunk in messages.chunks(100) {
+        queue.send_batch(chunk.to_vec()).await?;
+    }
+    Ok(())
 }
 
 /// What becomes of one message.
