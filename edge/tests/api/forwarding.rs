@@ -202,6 +202,20 @@ fn a_lead_reaches_a_webhook_an_email_an_sms_and_a_slack_channel() {
 }
 
 #[test]
+fn the_visitor_never_waits_for_a_destination() {
+    let app = TestApp::get();
+    app.add_destination("slow", json!({"kind": "webhook", "url": app.hook_url("/slow/five")}));
+    let started = std::time::Instant::now();
+    let lead_id = post_lead(app, "slow", "slow@example.com");
+    let answered = started.elapsed();
+    // The receiver takes 3 s; the visitor's 201 came long before.
+    assert!(answered.as_millis() < 2_000, "the 201 took {answered:?}");
+    let delivery_id = only_delivery(app, &lead_id);
+    let delivered = wait_for_status(app, &delivery_id, "delivered", 20);
+    assert!(delivered["attempt_log"][0]["duration_ms"].as_u64().is_some_and(|ms| ms >= 2_900), "{delivered}");
+}
+
+#[test]
 fn a_receiver_that_fails_twice_gets_the_lead_with_the_same_webhook_id() {
     let app = TestApp::get();
     let destination = app.add_destination("flaky", json!({"kind": "webhook", "url": app.hook_url("/flaky/one")}));

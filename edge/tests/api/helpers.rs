@@ -35,7 +35,7 @@ pub const TWILIO_FROM: &str = "+15005550006";
 /// Four attempts, a second apart: the Standard Webhooks schedule, shortened for tests.
 pub const RETRY_SCHEDULE: &str = "1,1,1";
 /// Forms whose leads the forwarding tests follow, one per test so their destinations never mix.
-pub const RELAY_FORMS: &[&str] = &["relay", "flaky", "dead", "gone", "refused", "rotate", "spammed", "swept", "isolated", "crowded"];
+pub const RELAY_FORMS: &[&str] = &["relay", "flaky", "dead", "gone", "refused", "rotate", "spammed", "swept", "isolated", "crowded", "slow"];
 
 /// An answer, read whole.
 #[derive(Debug)]
@@ -309,7 +309,8 @@ pub fn wait_for<T>(seconds: u64, what: &str, mut check: impl FnMut() -> Option<T
     }
 }
 
-/// The webhook endpoints' behaviour by path: `/ok/...` answers 204; `/flaky/...` answers 503 twice,
+/// The webhook endpoints' behaviour by path: `/ok/...` answers 204; `/slow/...` answers 200 after
+/// 3 s; `/flaky/...` answers 503 twice,
 /// then 200; `/down/{name}` answers 500 until `recover(name)`; `/gone/...` answers 410; `/bad/...`
 /// answers 400.
 fn hook(recovered: Arc<Mutex<Vec<String>>>) -> impl Fn(&Received) -> (u16, String) + Send + Sync {
@@ -323,6 +324,10 @@ fn hook(recovered: Arc<Mutex<Vec<String>>>) -> impl Fn(&Received) -> (u16, Strin
         let segments: Vec<&str> = request.path.trim_start_matches('/').split('/').collect();
         let status = match segments.as_slice() {
             ["ok", ..] => 204,
+            ["slow", ..] => {
+                std::thread::sleep(Duration::from_secs(3));
+                200
+            }
             ["flaky", ..] if count.unwrap_or(0) <= 2 => 503,
             ["flaky", ..] => 200,
             ["down", name] if recovered.lock().is_ok_and(|r| r.iter().any(|n| n == name)) => 200,
