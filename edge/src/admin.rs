@@ -14,7 +14,7 @@ use crate::problem::Problem;
 use crate::reply::Reply;
 use crate::route::{Method, Route};
 use crate::store::forwarding::{self as store, AttemptRow, Delivery, DeliveryFilter, Destination};
-use crate::store::{self as forms, StoreError};
+use crate::store as forms;
 use crate::{ids, webhook};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
@@ -206,8 +206,7 @@ async fn find_destination(db: &D1Database, tenant_id: &str, id: &str) -> Result<
 }
 
 async fn find_delivery(db: &D1Database, tenant_id: &str, id: &str) -> Result<Delivery, Failure> {
-    let found: Result<Option<Delivery>, StoreError> = store::find_delivery(db, tenant_id, id).await;
-    Ok(found?.ok_or_else(Problem::delivery_not_found)?)
+    Ok(store::find_delivery(db, tenant_id, id).await?.ok_or_else(Problem::delivery_not_found)?)
 }
 
 #[derive(Debug, Default, Deserialize)]

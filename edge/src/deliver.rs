@@ -60,34 +60,39 @@ pub async fn consume(batch: MessageBatch<serde_json::Value>, env: &Env) {
             return;
         }
     };
-    for message in batch.raw_iter() {
-        let Ok(body) = serde_wasm_bindgen::from_value::<DeliveryMessage>(message.body()) else {
-            console_warn!("deliveries: dropped a message that is not a delivery");
-            message.ack();
-            continue;
-        };
-        if dead_letters {
-            match store::mark_dead(&db, &body.tenant_id, &body.delivery_id, js_sys::Date::now()).await {
-                Ok(()) => message.ack(),
-                Err(error) => retry_later(&message, &error),
-            }
-            continue;
+    // Messages are independent: one slow receiver must not hold up the rest of the batch.
+    let handled = batch.raw_iter().map(|message| handle(env, &db, message, dead_letters));
+    futures_util::future::join_all(handled).await;
+}
+
+/// Acknowledges or retries one message; never fails.
+async fn handle(env: &Env, db: &D1Database, message: RawMessage, dead_letters: bool) {
+    let Ok(body) = serde_wasm_bindgen::from_value::<DeliveryMessage>(message.body()) else {
+        console_warn!("deliveries: dropped a message that is not a delivery");
+        message.ack();
+        return;
+    };
+    if dead_letters {
+        match store::mark_dead(db, &body.tenant_id, &body.delivery_id, js_sys::Date::now()).await {
+            Ok(()) => message.ack(),
+            Err(error) => retry_later(&message, &error),
         }
-        match attempt(env, &db, &body).await {
-            Ok(Disposition::Ack) => message.ack(),
-            Ok(Disposition::RetryIn(seconds)) => {
-                message.retry_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(retry::queue_delay(seconds)).build());
-            }
-            Ok(Disposition::Dead) => match env.queue(DEAD_LETTER_BINDING) {
-                Ok(queue) => match queue.send(body).await {
-                    Ok(()) => message.ack(),
-                    // The consumer's own dead_letter_queue catches it once the queue gives up.
-                    Err(error) => retry_later(&message, &error),
-                },
+        return;
+    }
+    match attempt(env, db, &body).await {
+        Ok(Disposition::Ack) => message.ack(),
+        Ok(Disposition::RetryIn(seconds)) => {
+            message.retry_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(retry::queue_delay(seconds)).build());
+        }
+        Ok(Disposition::Dead) => match env.queue(DEAD_LETTER_BINDING) {
+            Ok(queue) => match queue.send(body).await {
+                Ok(()) => message.ack(),
+                // The consumer's own dead_letter_queue catches it once the queue gives up.
                 Err(error) => retry_later(&message, &error),
             },
             Err(error) => retry_later(&message, &error),
-        }
+        },
+        Err(error) => retry_later(&message, &error),
     }
 }
 
