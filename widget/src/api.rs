@@ -1,7 +1,7 @@
 //! The widget's two calls to the edge: read a form's definition, send a submission.
 //!
-//! Answers are parsed by the browser's `JSON.parse` and read with serde-wasm-bindgen rather than by
-//! serde_json, whose deserializer would add about 30 KB to the wasm; serde_json only serialises.
+//! Answers are parsed by the browser's `JSON.parse` and read with `js_value` rather than by serde_json,
+//! whose deserializer would add about 30 KB to the wasm; serde_json only serialises.
 
 use gloo_net::http::{Request, Response};
 use inlet_shared::{FieldError, FormDefinition, LeadSubmission};
@@ -79,5 +79,5 @@ pub async fn read_json<T: serde::de::DeserializeOwned>(response: Response) -> Op
 }
 
 pub fn read_json_str<T: serde::de::DeserializeOwned>(text: &str) -> Option<T> {
-    serde_wasm_bindgen::from_value(js_sys::JSON::parse(text).ok()?).ok()
+    crate::js_value::from_value(js_sys::JSON::parse(text).ok()?)
 }

@@ -7,6 +7,7 @@
 //! browser, `api` talks to the edge, and `shared` says what an error is and how to say it.
 
 mod api;
+mod js_value;
 mod outbox;
 pub mod state;
 
@@ -45,9 +46,9 @@ pub fn mount(container: web_sys::HtmlElement, options: JsValue) {
     // Leptos' executor is normally set up by `mount_to`; this task runs before it. A second call (a
     // second form on the page) returns an error that means "already done".
     let _ = any_spawner::Executor::init_wasm_bindgen();
-    let options: MountOptions = match serde_wasm_bindgen::from_value(options) {
-        Ok(options) => options,
-        Err(_) => return container.set_text_content(Some(Locale::En.text().load_failure)),
+    let options: MountOptions = match js_value::from_value(options) {
+        Some(options) => options,
+        None => return container.set_text_content(Some(Locale::En.text().load_failure)),
     };
     let locale = Locale::negotiate(&options.locale);
     spawn_local(async move {
