@@ -7,8 +7,8 @@
 //! 2. `LEADS` leads to a form whose webhook fails a random half of its requests with 503: how many
 //!    arrive, after how many requests. The retry schedule is shortened to seconds so the run ends.
 //!
-//! Through `wrangler dev` (a proxy, an inspector, a local queue that batches for up to a second) the
-//! figures are for comparing builds with each other, not with production.
+//! Through `wrangler dev` (a proxy, an inspector, a local queue) the figures are for comparing builds
+//! with each other, not with production.
 
 use crate::receiver::Receiver;
 use crate::stack::{self, Stack, StackOptions};
