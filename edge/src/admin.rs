@@ -6,9 +6,9 @@
 //! Secrets are shown once: a webhook destination's `whsec_` secret appears in the answer that created
 //! or rotated it and never again.
 
-use crate::app::{random_array, read_body, require_json, Failure};
-use crate::deliver::{self, setting, DeliveryMessage};
-use crate::destination::{DestinationRequest, Target};
+use crate::app::{allow_private_destinations, random_array, read_body, require_json, setting, Failure};
+use crate::deliver::{self, DeliveryMessage};
+use crate::destination::{check_name, DestinationRequest, Target};
 use crate::forward::rfc3339;
 use crate::problem::Problem;
 use crate::reply::Reply;
@@ -43,8 +43,7 @@ pub async fn handle(route: Route, method: Method, mut req: Request, env: &Env) -
             if store::list_destinations(&db, &tenant_id, &form_id).await?.len() >= MAX_DESTINATIONS_PER_FORM {
                 return Err(Problem::destination_invalid(format!("A form has at most {MAX_DESTINATIONS_PER_FORM} destinations.")).into());
             }
-            let allow_private = setting(env, "ALLOW_PRIVATE_DESTINATIONS").is_some_and(|v| v == "true");
-            let checked = request.check(form.definition.default_country, allow_private).map_err(|refusal| match refusal.code {
+            let checked = request.check(form.definition.default_country, allow_private_destinations(env)).map_err(|refusal| match refusal.code {
                 "destination_url_not_allowed" => Problem::destination_url_not_allowed(refusal.message),
                 _ => Problem::destination_invalid(refusal.message),
             })?;
@@ -75,11 +74,8 @@ pub async fn handle(route: Route, method: Method, mut req: Request, env: &Env) -
             let change: DestinationChange = read_json(&mut req).await?;
             let found = find_destination(&db, &tenant_id, &destination_id).await?;
             if let Some(name) = change.name {
-                let name = name.trim();
-                if name.chars().count() > 100 || name.chars().any(char::is_control) {
-                    return Err(Problem::destination_invalid("name: at most 100 characters, no control characters").into());
-                }
-                store::rename_destination(&db, &tenant_id, &found.id, name, now).await?;
+                let name = check_name(&name).map_err(|refusal| Problem::destination_invalid(refusal.message))?;
+                store::rename_destination(&db, &tenant_id, &found.id, &name, now).await?;
             }
             if let Some(enabled) = change.enabled {
                 store::set_destination_enabled(&db, &tenant_id, &found.id, enabled, Some("operator"), now).await?;

@@ -50,15 +50,12 @@ impl From<worker::Error> for Failure {
 
 impl From<StoreError> for Failure {
     fn from(error: StoreError) -> Self {
-        match error {
-            StoreError::Database(e) => Failure::Internal(format!("d1: {e}")),
-            StoreError::Corrupt(what) => Failure::Internal(format!("corrupt row: {what}")),
-        }
+        Failure::Internal(error.to_string())
     }
 }
 
 impl Failure {
-    pub(crate) fn into_reply(self) -> Reply {
+    fn into_reply(self) -> Reply {
         match self {
             Failure::Problem(problem) => Reply::problem(&problem),
             Failure::Internal(cause) => {
@@ -199,12 +196,12 @@ async fn accept_lead(mut req: Request, env: &Env, db: &D1Database, form: &Stored
         now_ms as u64,
         min_fill_ms,
     );
-    let id = ids::lead_id(random_bytes()?);
+    let id = ids::lead_id(random_array()?);
     // One delivery per destination, stored with the lead; a bot's lead goes nowhere.
     let mut deliveries = Vec::new();
     if verdict == Verdict::Human {
         for destination_id in store::forwarding::enabled_destination_ids(db, &form.tenant_id, &form.definition.id).await? {
-            deliveries.push((ids::delivery_id(random_bytes()?), destination_id));
+            deliveries.push((ids::delivery_id(random_array()?), destination_id));
         }
     }
     let new_lead = NewLead {
@@ -248,11 +245,25 @@ fn created(id: &str) -> Reply {
 
 /// The Worker's secret for signing form tokens and hashing client addresses.
 fn secret(env: &Env) -> Result<Vec<u8>, Failure> {
-    let value = env.secret("INLET_SECRET").map(|s| s.to_string()).or_else(|_| env.var("INLET_SECRET").map(|v| v.to_string()));
-    match value {
-        Ok(value) if value.len() >= 16 => Ok(value.into_bytes()),
+    match setting(env, "INLET_SECRET") {
+        Some(value) if value.len() >= 16 => Ok(value.into_bytes()),
         _ => Err(Failure::Internal("INLET_SECRET is not set (or shorter than 16 characters)".into())),
     }
+}
+
+/// A Worker secret, or else a plain variable (local development passes both as `--var`); `None` if
+/// unset or empty.
+pub(crate) fn setting(env: &Env, name: &str) -> Option<String> {
+    env.secret(name)
+        .map(|s| s.to_string())
+        .or_else(|_| env.var(name).map(|v| v.to_string()))
+        .ok()
+        .filter(|value| !value.trim().is_empty())
+}
+
+/// The development setting that lets destinations be `http://` and private or loopback addresses.
+pub(crate) fn allow_private_destinations(env: &Env) -> bool {
+    setting(env, "ALLOW_PRIVATE_DESTINATIONS").is_some_and(|v| v == "true")
 }
 
 /// Per-client, then per-form. The client is known only by a keyed hash of its address.
@@ -341,10 +352,6 @@ pub(crate) async fn read_body(req: &mut Request, max: usize) -> Result<Vec<u8>, 
         body.extend_from_slice(&chunk);
     }
     Ok(body)
-}
-
-fn random_bytes() -> Result<[u8; 16], Failure> {
-    random_array()
 }
 
 /// `N` bytes from the runtime's cryptographic random source.

@@ -5,6 +5,7 @@
 //! delivered, refused or dead is acknowledged without another request. Each message is acknowledged
 //! or retried on its own; an error never fails the batch (workers-rs turns a failed batch into a panic).
 
+use crate::app::{allow_private_destinations, setting};
 use crate::destination::{check_url, Target};
 use crate::forward::{self, EmailProvider, Outgoing, SmsProvider};
 use crate::retry::{self, Attempt, Next, Schedule};
@@ -130,7 +131,7 @@ async fn attempt(env: &Env, db: &D1Database, message: &DeliveryMessage) -> Resul
         return Ok(Disposition::Ack);
     };
 
-    let allow_private = setting(env, "ALLOW_PRIVATE_DESTINATIONS").is_some_and(|v| v == "true");
+    let allow_private = allow_private_destinations(env);
     let url_allowed = |url: &str| check_url(url, allow_private).map(|_| ()).map_err(|refusal| refusal.message);
     let outgoing: Result<Outgoing, String> = match &destination.target {
         Target::Webhook { url } => url_allowed(url).and_then(|()| {
@@ -235,16 +236,6 @@ async fn send(outgoing: &Outgoing) -> (Attempt, Option<String>) {
         }
         Err(error) => (Attempt::NoAnswer, Some(format!("No answer: {error}"))),
     }
-}
-
-/// A Worker secret, or else a plain variable (local development passes both as `--var`); `None` if
-/// unset or empty.
-pub fn setting(env: &Env, name: &str) -> Option<String> {
-    env.secret(name)
-        .map(|s| s.to_string())
-        .or_else(|_| env.var(name).map(|v| v.to_string()))
-        .ok()
-        .filter(|value| !value.trim().is_empty())
 }
 
 fn email_provider(env: &Env) -> Option<EmailProvider> {

@@ -82,10 +82,7 @@ impl DestinationRequest {
     /// Checks the request. `country` reads SMS numbers typed without a country code; `allow_private`
     /// is the development setting that lets webhooks reach this machine.
     pub fn check(&self, country: Country, allow_private: bool) -> Result<NewDestination, Refusal> {
-        let name = self.name.as_deref().unwrap_or_default().trim().to_owned();
-        if name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
-            return Err(refuse("destination_invalid", format!("name: at most {MAX_NAME_CHARS} characters, no control characters")));
-        }
+        let name = check_name(self.name.as_deref().unwrap_or_default())?;
         let url = || self.url.as_deref().ok_or_else(|| refuse("destination_invalid", "url: required for this kind"));
         let target = match self.kind.as_str() {
             "webhook" => Target::Webhook { url: check_url(url()?, allow_private)?.to_string() },
@@ -126,6 +123,15 @@ impl DestinationRequest {
             })
             .collect()
     }
+}
+
+/// A destination's display name, trimmed: at most 100 characters, no control characters.
+pub fn check_name(raw: &str) -> Result<String, Refusal> {
+    let name = raw.trim();
+    if name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
+        return Err(refuse("destination_invalid", format!("name: at most {MAX_NAME_CHARS} characters, no control characters")));
+    }
+    Ok(name.to_owned())
 }
 
 /// Checks a URL a delivery will POST to. Outside development it must be `https` and name a public
