@@ -108,7 +108,8 @@ impl TryFrom<FieldWire> for Field {
     type Error = String;
 
     fn try_from(wire: FieldWire) -> Result<Field, String> {
-        let missing = |what: &str| format!("field {:?} of kind {:?} needs {what}", wire.name, wire.kind);
+        // Display, not Debug: `{:?}` on a string would bring Unicode escaping tables into the widget.
+        let missing = |what: &str| format!("field \"{}\" needs {what}", wire.name);
         let kind = match wire.kind {
             KindName::Text => FieldKind::Text { max_length: wire.max_length.unwrap_or_else(default_text_max) },
             KindName::Email => FieldKind::Email,

@@ -89,7 +89,7 @@ impl Default for Country {
 impl TryFrom<String> for Country {
     type Error = String;
     fn try_from(iso: String) -> Result<Self, Self::Error> {
-        Country::from_iso(&iso).ok_or_else(|| format!("unsupported country {iso:?}"))
+        Country::from_iso(&iso).ok_or_else(|| format!("unsupported country \"{iso}\""))
     }
 }
 
