@@ -21,5 +21,5 @@ pub use error::{ErrorCode, FieldError};
 pub use i18n::{Locale, UiText};
 pub use form::{DefinitionError, Field, FieldKind, FormDefinition};
 pub use phone::{Country, Phone};
-pub use submission::{Consent, Lead, LeadSubmission, LeadValue, PageContext, UTM_KEYS};
+pub use submission::{Consent, Lead, LeadSubmission, LeadValue, PageContext, RawValue, UTM_KEYS};
 pub use text::{MAX_MULTI_LINE_CHARS, MAX_SINGLE_LINE_CHARS};

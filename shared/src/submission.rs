@@ -4,9 +4,10 @@
 //! show errors early) and the edge runs it again on whatever arrives, so there is one copy of each rule.
 
 use crate::{text, Email, ErrorCode, FieldError, FieldKind, FormDefinition, Phone};
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
+use std::fmt;
 
 /// The `utm_*` parameters Inlet keeps; others are dropped.
 pub const UTM_KEYS: [&str; 5] = ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"];
@@ -15,12 +16,12 @@ const MAX_UTM_CHARS: usize = 200;
 
 /// A submission exactly as a client sent it: nothing in it is trusted.
 ///
-/// Wire shape: `{"fields": {"<field name>": <string | bool | number | null>, ...}, "context": {...},
+/// Wire shape: `{"fields": {"<field name>": <string | bool | whole number | null>, ...}, "context": {...},
 /// "token": "...", "honeypot": "", "turnstile": "..."}`; only `fields` is needed.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LeadSubmission {
     #[serde(default)]
-    pub fields: BTreeMap<String, Value>,
+    pub fields: BTreeMap<String, RawValue>,
     #[serde(default)]
     pub context: PageContext,
     /// The token the edge served with the form, which times how long the visitor took.
@@ -32,6 +33,114 @@ pub struct LeadSubmission {
     /// A Cloudflare Turnstile response token, for forms that require one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub turnstile: Option<String>,
+}
+
+/// One field's value exactly as a client sent it.
+///
+/// Fields take JSON strings, booleans and `null`; a whole number is read as its digits (a phone number
+/// sent as a number). Anything else (a fraction, an array, an object) is kept only so that the field is
+/// refused as `invalid_type` together with every other field's error, rather than the whole body.
+///
+/// Not `serde_json::Value`: its number type would bring float printing into the widget (about 4 KB on
+/// the wire, with serde_json's serialiser) for values a form never takes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum RawValue {
+    #[default]
+    Null,
+    Bool(bool),
+    Text(String),
+    /// A value no field takes. Written back out as `null`.
+    Unfit,
+}
+
+impl From<&str> for RawValue {
+    fn from(text: &str) -> RawValue {
+        RawValue::Text(text.to_owned())
+    }
+}
+
+impl From<String> for RawValue {
+    fn from(text: String) -> RawValue {
+        RawValue::Text(text)
+    }
+}
+
+impl From<bool> for RawValue {
+    fn from(flag: bool) -> RawValue {
+        RawValue::Bool(flag)
+    }
+}
+
+impl Serialize for RawValue {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            RawValue::Null | RawValue::Unfit => serializer.serialize_unit(),
+            RawValue::Bool(flag) => serializer.serialize_bool(*flag),
+            RawValue::Text(text) => serializer.serialize_str(text),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for RawValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<RawValue, D::Error> {
+        deserializer.deserialize_any(RawValueVisitor)
+    }
+}
+
+struct RawValueVisitor;
+
+impl<'de> Visitor<'de> for RawValueVisitor {
+    type Value = RawValue;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a field value")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<RawValue, E> {
+        Ok(RawValue::Null)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<RawValue, E> {
+        Ok(RawValue::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<RawValue, D::Error> {
+        RawValue::deserialize(deserializer)
+    }
+
+    fn visit_bool<E: de::Error>(self, flag: bool) -> Result<RawValue, E> {
+        Ok(RawValue::Bool(flag))
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<RawValue, E> {
+        Ok(RawValue::Text(text.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, text: String) -> Result<RawValue, E> {
+        Ok(RawValue::Text(text))
+    }
+
+    fn visit_i64<E: de::Error>(self, number: i64) -> Result<RawValue, E> {
+        Ok(RawValue::Text(number.to_string()))
+    }
+
+    fn visit_u64<E: de::Error>(self, number: u64) -> Result<RawValue, E> {
+        Ok(RawValue::Text(number.to_string()))
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<RawValue, E> {
+        Ok(RawValue::Unfit)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> Result<RawValue, A::Error> {
+        while items.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(RawValue::Unfit)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut entries: A) -> Result<RawValue, A::Error> {
+        while entries.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(RawValue::Unfit)
+    }
 }
 
 /// Where the visitor was when they submitted. Metadata, not the lead itself: it is cleaned and bounded
@@ -110,7 +219,7 @@ impl Lead {
         let mut errors = Vec::new();
 
         for field in &form.fields {
-            let raw = submission.fields.get(&field.name).unwrap_or(&Value::Null);
+            let raw = submission.fields.get(&field.name).unwrap_or(&RawValue::Null);
             match parse_value(form, &field.kind, raw) {
                 Ok(Some(value)) => {
                     if let (FieldKind::Consent { text, version }, LeadValue::Bool(given)) = (&field.kind, &value) {
@@ -191,7 +300,7 @@ impl ValueError {
 }
 
 /// `Ok(None)` means the visitor left the field empty.
-fn parse_value(form: &FormDefinition, kind: &FieldKind, raw: &Value) -> Result<Option<LeadValue>, ValueError> {
+fn parse_value(form: &FormDefinition, kind: &FieldKind, raw: &RawValue) -> Result<Option<LeadValue>, ValueError> {
     let code = ValueError::Code;
     let bounded = |result: Result<String, ErrorCode>, max: usize| {
         result.map_err(|c| if c == ErrorCode::TooLong { ValueError::TooLong(max) } else { code(c) })
@@ -223,30 +332,29 @@ fn parse_value(form: &FormDefinition, kind: &FieldKind, raw: &Value) -> Result<O
     })
 }
 
-fn single(raw: &Value) -> Result<Result<String, ErrorCode>, ValueError> {
+fn single(raw: &RawValue) -> Result<Result<String, ErrorCode>, ValueError> {
     Ok(text::single_line(&as_text(raw)?, text::MAX_SINGLE_LINE_CHARS))
 }
 
-fn as_text(raw: &Value) -> Result<String, ValueError> {
+fn as_text(raw: &RawValue) -> Result<String, ValueError> {
     match raw {
-        Value::Null => Ok(String::new()),
-        Value::String(s) => Ok(s.clone()),
-        Value::Number(n) => Ok(n.to_string()),
-        Value::Bool(_) | Value::Array(_) | Value::Object(_) => Err(ValueError::Code(ErrorCode::InvalidType)),
+        RawValue::Null => Ok(String::new()),
+        RawValue::Text(s) => Ok(s.clone()),
+        RawValue::Bool(_) | RawValue::Unfit => Err(ValueError::Code(ErrorCode::InvalidType)),
     }
 }
 
 /// HTML forms say `on`; JSON clients say `true`. Both mean ticked.
-fn as_bool(raw: &Value) -> Result<bool, ValueError> {
+fn as_bool(raw: &RawValue) -> Result<bool, ValueError> {
     match raw {
-        Value::Null => Ok(false),
-        Value::Bool(b) => Ok(*b),
-        Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+        RawValue::Null => Ok(false),
+        RawValue::Bool(b) => Ok(*b),
+        RawValue::Text(s) => match s.trim().to_ascii_lowercase().as_str() {
             "true" | "on" | "yes" | "1" => Ok(true),
             "false" | "off" | "no" | "0" | "" => Ok(false),
             _ => Err(ValueError::Code(ErrorCode::InvalidType)),
         },
-        Value::Number(_) | Value::Array(_) | Value::Object(_) => Err(ValueError::Code(ErrorCode::InvalidType)),
+        RawValue::Unfit => Err(ValueError::Code(ErrorCode::InvalidType)),
     }
 }
 
@@ -258,7 +366,7 @@ fn required_error(name: &str, kind: &FieldKind) -> FieldError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     fn demo_form() -> FormDefinition {
         serde_json::from_value(json!({
@@ -351,6 +459,19 @@ mod tests {
     }
 
     #[test]
+    fn only_text_flags_and_whole_numbers_are_values() {
+        check_errors(
+            json!({"name": 1.5, "email": {"address": "a@b.co"}, "phone": [4155550123u64], "consent": true}),
+            &["name:invalid_type", "email:invalid_type", "phone:invalid_type"],
+        );
+        let lead = submit(json!({"name": -7, "email": "a@b.co", "phone": 4155550123u64, "newsletter": 1, "consent": true}))
+            .expect("valid");
+        assert_eq!(lead.values()["name"], LeadValue::Text("-7".into()));
+        assert_eq!(lead.phone().map(Phone::as_str), Some("+14155550123"));
+        assert_eq!(lead.values()["newsletter"], LeadValue::Bool(true));
+    }
+
+    #[test]
     fn context_is_cleaned_not_refused() {
         let context = PageContext {
             page_url: Some(format!("https://example.com/{}", "a".repeat(3000))),
@@ -377,5 +498,7 @@ mod tests {
         .expect("parses");
         let lead = Lead::parse(&demo_form(), &submission).expect("valid");
         assert_eq!(lead.context().utm["utm_source"], "news");
+        let written = serde_json::to_string(&submission).expect("serialises");
+        assert_eq!(serde_json::from_str::<LeadSubmission>(&written).expect("reads back"), submission);
     }
 }

@@ -1,7 +1,7 @@
 //! The widget's two calls to the edge: read a form's definition, send a submission.
 //!
-//! Answers are parsed by the browser's `JSON.parse` and read with `js_value` rather than by serde_json,
-//! whose deserializer would add about 30 KB to the wasm; serde_json only serialises.
+//! Answers are parsed by the browser's `JSON.parse` and read with `js_value`, and submissions written
+//! with `json`, rather than by serde_json, which would add tens of KB to the wasm.
 
 use gloo_net::http::{Request, Response};
 use inlet_shared::{FieldError, FormDefinition, LeadSubmission};
@@ -50,7 +50,7 @@ impl Api {
 
     pub async fn submit(&self, form_id: &str, idempotency_key: &str, submission: &LeadSubmission) -> SubmitOutcome {
         let url = format!("{}/v1/forms/{form_id}/leads", self.base);
-        let request = serde_json::to_string(submission).ok().and_then(|body| {
+        let request = crate::json::to_string(submission).and_then(|body| {
             Request::post(&url)
                 .header("content-type", "application/json")
                 .header("idempotency-key", idempotency_key)

@@ -8,17 +8,17 @@
 
 mod api;
 mod js_value;
+mod json;
 mod outbox;
 pub mod state;
 
 use api::{Api, SubmitOutcome};
-use inlet_shared::{Field, FieldKind, FormDefinition, Locale, PageContext, UTM_KEYS};
+use inlet_shared::{Field, FieldKind, FormDefinition, Locale, PageContext, RawValue, UTM_KEYS};
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use outbox::Outbox;
 use serde::Deserialize;
-use serde_json::Value;
 use state::{FormState, Pending};
 use std::collections::BTreeMap;
 use wasm_bindgen::prelude::*;
@@ -326,7 +326,7 @@ fn FieldView(field: Field, state: RwSignal<FormState>, definition: StoredValue<F
 
     let set_text = {
         let name = name.clone();
-        move |value: String| state.update(|s| s.set(&name, Value::String(value)))
+        move |value: String| state.update(|s| s.set(&name, RawValue::Text(value)))
     };
     let touch = {
         let name = name.clone();
@@ -350,7 +350,7 @@ fn FieldView(field: Field, state: RwSignal<FormState>, definition: StoredValue<F
             };
             let set_checked = move |value: bool| {
                 state.update(|s| {
-                    s.set(&name, Value::Bool(value));
+                    s.set(&name, RawValue::Bool(value));
                     s.touch(&name);
                 })
             };

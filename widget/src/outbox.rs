@@ -40,7 +40,7 @@ impl Outbox {
             let result = if pending.is_empty() {
                 storage.remove_item(&self.key)
             } else {
-                serde_json::to_string(pending).map_or(Ok(()), |text| storage.set_item(&self.key, &text))
+                crate::json::to_string(pending).map_or(Ok(()), |text| storage.set_item(&self.key, &text))
             };
             // Quota or privacy settings: memory still holds it for this page.
             let _ = result;

@@ -2,16 +2,15 @@
 //! tried to send, and what the server refused. No DOM here, so every rule about *when* an error shows
 //! is a native test; *what* is an error is `shared`'s alone.
 
-use inlet_shared::{FieldError, FormDefinition, Lead, LeadSubmission, PageContext};
+use inlet_shared::{FieldError, FormDefinition, Lead, LeadSubmission, PageContext, RawValue};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// Invariant: `server_errors` only holds errors for fields the visitor has not changed since the server
 /// reported them.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FormState {
-    values: BTreeMap<String, Value>,
+    values: BTreeMap<String, RawValue>,
     /// A handful of names; a Vec keeps another collection type out of the wasm.
     touched: Vec<String>,
     attempted: bool,
@@ -23,25 +22,24 @@ impl FormState {
     pub fn new(hidden: impl IntoIterator<Item = (String, String)>) -> FormState {
         let mut state = FormState::default();
         for (name, value) in hidden {
-            state.values.insert(name, Value::String(value));
+            state.values.insert(name, RawValue::Text(value));
         }
         state
     }
 
-    pub fn value(&self, field: &str) -> Option<&Value> {
-        self.values.get(field)
-    }
-
     pub fn text(&self, field: &str) -> String {
-        self.values.get(field).and_then(Value::as_str).unwrap_or_default().to_owned()
+        match self.values.get(field) {
+            Some(RawValue::Text(text)) => text.clone(),
+            _ => String::new(),
+        }
     }
 
     pub fn checked(&self, field: &str) -> bool {
-        self.values.get(field).and_then(Value::as_bool).unwrap_or(false)
+        self.values.get(field) == Some(&RawValue::Bool(true))
     }
 
     /// The visitor changed a field: its value is new, so an old server verdict no longer applies.
-    pub fn set(&mut self, field: &str, value: Value) {
+    pub fn set(&mut self, field: &str, value: RawValue) {
         self.server_errors.retain(|e| e.field != field);
         self.values.insert(field.to_owned(), value);
     }
@@ -83,7 +81,7 @@ impl FormState {
 
     fn submission(&self, context: PageContext) -> LeadSubmission {
         let mut fields = self.values.clone();
-        fields.retain(|_, value| !value.is_null());
+        fields.retain(|_, value| *value != RawValue::Null);
         LeadSubmission { fields, context, ..Default::default() }
     }
 }
@@ -130,10 +128,9 @@ pub fn retry_delay_ms(attempt: u32, retry_after_seconds: Option<u32>, jitter: f6
 mod tests {
     use super::*;
     use inlet_shared::ErrorCode;
-    use serde_json::json;
 
     fn form() -> FormDefinition {
-        serde_json::from_value(json!({"id": "demo", "title": "T", "fields": [
+        serde_json::from_value(serde_json::json!({"id": "demo", "title": "T", "fields": [
             {"name": "name", "label": "Name", "kind": "text", "required": true},
             {"name": "email", "label": "Email", "kind": "email", "required": true},
             {"name": "source", "label": "Source", "kind": "hidden"}
@@ -148,12 +145,12 @@ mod tests {
     #[test]
     fn errors_wait_until_the_visitor_leaves_the_field() {
         let mut state = FormState::default();
-        state.set("email", json!("ada@"));
+        state.set("email", RawValue::from("ada@"));
         assert_eq!(code(&state, "email"), None);
         state.touch("email");
         assert_eq!(code(&state, "email"), Some(ErrorCode::EmailInvalid));
         assert_eq!(code(&state, "name"), None);
-        state.set("email", json!("ada@example.com"));
+        state.set("email", RawValue::from("ada@example.com"));
         assert_eq!(code(&state, "email"), None);
     }
 
@@ -163,10 +160,10 @@ mod tests {
         let errors = state.prepare_submission(&form(), PageContext::default()).expect_err("invalid");
         assert_eq!(errors.len(), 2);
         assert_eq!(code(&state, "name"), Some(ErrorCode::FieldRequired));
-        state.set("name", json!("Ada"));
-        state.set("email", json!("ada@example.com"));
+        state.set("name", RawValue::from("Ada"));
+        state.set("email", RawValue::from("ada@example.com"));
         let submission = state.prepare_submission(&form(), PageContext::default()).expect("valid");
-        assert_eq!(submission.fields["email"], json!("ada@example.com"));
+        assert_eq!(submission.fields["email"], RawValue::from("ada@example.com"));
     }
 
     #[test]
@@ -186,7 +183,7 @@ mod tests {
     fn the_outbox_keeps_one_entry_per_submission() {
         let pending = |key: &str, email: &str| Pending {
             key: key.to_owned(),
-            submission: LeadSubmission { fields: [("email".to_owned(), json!(email))].into(), ..Default::default() },
+            submission: LeadSubmission { fields: [("email".to_owned(), RawValue::from(email))].into(), ..Default::default() },
         };
         let mut outbox = Vec::new();
         assert_eq!(enqueue(&mut outbox, pending("k1", "a@b.co")).key, "k1");
@@ -204,7 +201,7 @@ mod tests {
         let mut state = FormState::new([("source".to_owned(), "spring".to_owned())]);
         state.set_server_errors(vec![FieldError::new("email", ErrorCode::EmailInvalid)]);
         assert_eq!(code(&state, "email"), Some(ErrorCode::EmailInvalid));
-        state.set("email", json!("other@example.com"));
+        state.set("email", RawValue::from("other@example.com"));
         assert_eq!(code(&state, "email"), None);
         assert_eq!(state.text("source"), "spring");
     }
