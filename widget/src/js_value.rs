@@ -87,6 +87,67 @@ impl<'de> de::Deserializer<'de> for Reader {
         }
     }
 
+    // When the type says what it wants, offer only that. Forwarding to `deserialize_any` would make
+    // every visitor's other methods reachable, and serde's derives write a full sequence reader for
+    // each struct: in the wasm, that code is most of what reading costs.
+
+    fn deserialize_struct<V: Visitor<'de>>(self, _: &'static str, _: &'static [&'static str], visitor: V) -> Result<V::Value, Unfit> {
+        self.deserialize_map(visitor)
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Unfit> {
+        let value = self.0;
+        if value.is_object() && !Array::is_array(&value) {
+            visitor.visit_map(Entries { entries: Object::entries(value.unchecked_ref()), next: 0, value: None })
+        } else {
+            Err(Unfit)
+        }
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Unfit> {
+        if Array::is_array(&self.0) {
+            visitor.visit_seq(Items { items: self.0.unchecked_into(), next: 0 })
+        } else {
+            Err(Unfit)
+        }
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Unfit> {
+        visitor.visit_string(self.0.as_string().ok_or(Unfit)?)
+    }
+
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Unfit> {
+        self.deserialize_string(visitor)
+    }
+
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Unfit> {
+        self.deserialize_string(visitor)
+    }
+
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Unfit> {
+        visitor.visit_bool(self.0.as_bool().ok_or(Unfit)?)
+    }
+
+    /// Whole numbers in `0..=MAX_SAFE_INTEGER`, which is every number the widget reads.
+    fn deserialize_u64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Unfit> {
+        match self.0.as_f64() {
+            Some(n) if n.fract() == 0.0 && (0.0..=MAX_SAFE_INTEGER).contains(&n) => visitor.visit_u64(n as u64),
+            _ => Err(Unfit),
+        }
+    }
+
+    fn deserialize_u32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Unfit> {
+        self.deserialize_u64(visitor)
+    }
+
+    fn deserialize_u16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Unfit> {
+        self.deserialize_u64(visitor)
+    }
+
+    fn deserialize_u8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Unfit> {
+        self.deserialize_u64(visitor)
+    }
+
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Unfit> {
         if self.0.is_null() || self.0.is_undefined() { visitor.visit_none() } else { visitor.visit_some(self) }
     }
@@ -102,8 +163,7 @@ impl<'de> de::Deserializer<'de> for Reader {
     }
 
     serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf unit unit_struct
-        seq tuple tuple_struct map struct identifier ignored_any
+        i8 i16 i32 i64 i128 u128 f32 f64 char bytes byte_buf unit unit_struct tuple tuple_struct ignored_any
     }
 }
 

@@ -209,12 +209,35 @@ pub fn demo_seed(examples_origin: &str) -> String {
 }
 
 /// The demo for the browser tests: every test is the same visitor (127.0.0.1), so the per-visitor limit
-/// is raised; and a form `tight` (one submission per visitor per 5 s) for the rate-limit sentence.
+/// is raised; a form `tight` (one submission per visitor per 5 s) for the rate-limit sentence; and a
+/// form `kinds` with a field of every kind the demo lacks.
 pub fn browser_test_seed(examples_origin: &str) -> String {
     let relaxed = serde_json::json!({"rate_limit": {"per_client": {"limit": 1000, "window_seconds": 60}}});
     let tight = serde_json::json!({"min_fill_seconds": 0, "rate_limit": {"per_client": {"limit": 1, "window_seconds": 5}}});
+    let quick = serde_json::json!({"min_fill_seconds": 0, "rate_limit": {"per_client": {"limit": 1000, "window_seconds": 60}}});
     form_seed("t_demo", "Demo Roofing", &demo_definition("demo"), &[examples_origin], &relaxed)
         + &form_seed("t_demo", "Demo Roofing", &demo_definition("tight"), &[examples_origin], &tight)
+        + &form_seed("t_demo", "Demo Roofing", &every_kind_definition(), &[examples_origin], &quick)
+}
+
+fn every_kind_definition() -> serde_json::Value {
+    serde_json::json!({
+        "id": "kinds",
+        "title": "Every kind of field",
+        "default_country": "GB",
+        "submit_label": "Send",
+        "fields": [
+            {"name": "email", "label": "Email", "kind": "email", "required": true},
+            {"name": "service", "label": "Service", "kind": "select", "required": true,
+             "options": ["Roof repair", "Gutters", "Chimney"], "help": "Pick the closest."},
+            {"name": "phone", "label": "Phone", "kind": "phone"},
+            {"name": "newsletter", "label": "Send me the seasonal newsletter", "kind": "checkbox"},
+            {"name": "notes", "label": "Notes", "kind": "multi_line", "max_length": 50},
+            {"name": "campaign", "label": "Campaign", "kind": "hidden"},
+            {"name": "consent", "label": "Consent", "kind": "consent", "required": true,
+             "text": "You may contact me about my request.", "version": "v2"}
+        ]
+    })
 }
 
 fn demo_definition(id: &str) -> serde_json::Value {
