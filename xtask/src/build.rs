@@ -18,12 +18,18 @@ pub fn widget(tools: &Tools) -> Result {
         .arg(&pkg)
         .arg(root.join("target/wasm32-unknown-unknown/release/inlet_widget.wasm")))?;
     let wasm = pkg.join("inlet_widget_bg.wasm");
-    run(Command::new(tools.node())
-        .arg(tools.wasm_opt())
-        .args(["-Oz", "--strip-debug", "--strip-producers"])
-        .arg(&wasm)
-        .arg("-o")
-        .arg(&wasm))?;
+    // Leptos depends on server_fn, which brings wasm-streams, whose `#[wasm_bindgen]` classes are
+    // exported. A client-only widget never uses them, but exports are roots, so their code would stay;
+    // dropping the exports lets wasm-opt drop it (1.4 KiB brotli). The glue keeps its small classes,
+    // which only the dropped code could have instantiated (through imports it no longer calls).
+    let bytes = std::fs::read(&wasm).map_err(|e| format!("{}: {e}", wasm.display()))?;
+    let unused: Vec<String> = export_names(&bytes)?.into_iter().filter(|name| is_stream_export(name)).collect();
+    let mut optimise = Command::new(tools.node());
+    optimise.arg(tools.wasm_opt());
+    if !unused.is_empty() {
+        optimise.arg(format!("--remove-exports={}", unused.join(",")));
+    }
+    run(optimise.args(["-Oz", "--strip-debug", "--strip-producers"]).arg(&wasm).arg("-o").arg(&wasm))?;
     let glue = pkg.join("inlet_widget.js");
     run(Command::new(tools.esbuild())
         .arg(&glue)
@@ -48,6 +54,58 @@ pub fn edge(tools: &Tools) -> Result {
         .env("WASM_BINDGEN_BIN", tools.wasm_bindgen())
         .env("WASM_OPT_BIN", tools.wasm_opt())
         .env("ESBUILD_BIN", tools.esbuild()))
+}
+
+/// wasm-streams' exported classes (`IntoUnderlyingSource` and its kin), as wasm-bindgen names them.
+fn is_stream_export(name: &str) -> bool {
+    name.strip_prefix("__wbg_").unwrap_or(name).starts_with("intounderlying")
+}
+
+/// The names in a WebAssembly module's export section.
+fn export_names(module: &[u8]) -> Result<Vec<String>> {
+    const EXPORT_SECTION: u8 = 7;
+    let malformed = || "the widget's wasm is malformed".to_owned();
+    if module.get(..4) != Some(b"\0asm".as_slice()) {
+        return Err(malformed());
+    }
+    // After the magic number and version: sections, each an id byte, a size, and that many bytes.
+    let mut at = 8;
+    while at < module.len() {
+        let id = module[at];
+        at += 1;
+        let size = leb128(module, &mut at).ok_or_else(malformed)? as usize;
+        let end = at.checked_add(size).filter(|&end| end <= module.len()).ok_or_else(malformed)?;
+        if id == EXPORT_SECTION {
+            let section = &module[at..end];
+            let mut pos = 0;
+            let count = leb128(section, &mut pos).ok_or_else(malformed)?;
+            let mut names = Vec::new();
+            for _ in 0..count {
+                let length = leb128(section, &mut pos).ok_or_else(malformed)? as usize;
+                let name = pos.checked_add(length).and_then(|end| section.get(pos..end)).ok_or_else(malformed)?;
+                names.push(String::from_utf8(name.to_vec()).map_err(|_| malformed())?);
+                pos += length + 1; // the name, then the kind byte
+                leb128(section, &mut pos).ok_or_else(malformed)?; // the index
+            }
+            return Ok(names);
+        }
+        at = end;
+    }
+    Ok(Vec::new())
+}
+
+/// Reads an unsigned LEB128 number at `*pos` and moves past it.
+fn leb128(bytes: &[u8], pos: &mut usize) -> Option<u64> {
+    let mut value = 0u64;
+    for shift in (0..64).step_by(7) {
+        let byte = *bytes.get(*pos)?;
+        *pos += 1;
+        value |= u64::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            return Some(value);
+        }
+    }
+    None
 }
 
 /// Bytes of one file: raw, gzip -9 and brotli -q 11.
@@ -100,4 +158,43 @@ pub fn print_sizes() -> Result {
     }
     row("total upload", upload);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A module with a custom section, then an export section naming two functions.
+    fn module(exports: &[&str]) -> Vec<u8> {
+        let mut section = vec![exports.len() as u8];
+        for (index, name) in exports.iter().enumerate() {
+            section.push(name.len() as u8);
+            section.extend_from_slice(name.as_bytes());
+            section.extend_from_slice(&[0x00, index as u8]);
+        }
+        let mut bytes = b"\0asm\x01\0\0\0".to_vec();
+        bytes.extend_from_slice(&[0x00, 0x04, 0x03, b'a', b'b', b'c']);
+        bytes.push(0x07);
+        bytes.push(section.len() as u8);
+        bytes.extend(section);
+        bytes
+    }
+
+    #[test]
+    fn finds_the_exports_and_picks_the_stream_classes() {
+        let names = export_names(&module(&["mount", "intounderlyingsource_pull", "__wbg_intounderlyingsink_free"]));
+        assert_eq!(names.as_deref(), Ok(["mount", "intounderlyingsource_pull", "__wbg_intounderlyingsink_free"].map(String::from).as_slice()));
+        let picked: Vec<_> = names.unwrap_or_default().into_iter().filter(|n| is_stream_export(n)).collect();
+        assert_eq!(picked, ["intounderlyingsource_pull", "__wbg_intounderlyingsink_free"]);
+    }
+
+    #[test]
+    fn a_truncated_module_is_an_error_not_a_panic() {
+        let bytes = module(&["mount"]);
+        for cut in 0..bytes.len() {
+            let _ = export_names(&bytes[..cut]);
+        }
+        assert!(export_names(b"not wasm").is_err());
+        assert_eq!(leb128(&[0xe5, 0x8e, 0x26], &mut 0), Some(624_485));
+    }
 }
