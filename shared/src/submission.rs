@@ -3,10 +3,9 @@
 //! [`Lead::parse`] is the only way from one to the other. The widget runs it as the visitor types (to
 //! show errors early) and the edge runs it again on whatever arrives, so there is one copy of each rule.
 
-use crate::{text, Email, ErrorCode, FieldError, FieldKind, FormDefinition, Phone};
+use crate::{text, Email, ErrorCode, FieldError, FieldKind, FormDefinition, Phone, SmallMap};
 use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use std::collections::BTreeMap;
 use std::fmt;
 
 /// The `utm_*` parameters Inlet keeps; others are dropped.
@@ -21,7 +20,7 @@ const MAX_UTM_CHARS: usize = 200;
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LeadSubmission {
     #[serde(default)]
-    pub fields: BTreeMap<String, RawValue>,
+    pub fields: SmallMap<RawValue>,
     #[serde(default)]
     pub context: PageContext,
     /// The token the edge served with the form, which times how long the visitor took.
@@ -151,8 +150,8 @@ pub struct PageContext {
     pub page_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub referrer: Option<String>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub utm: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "SmallMap::is_empty")]
+    pub utm: SmallMap<String>,
 }
 
 impl PageContext {
@@ -164,9 +163,7 @@ impl PageContext {
             let kept = kept.trim();
             (!kept.is_empty()).then(|| kept.to_owned())
         };
-        // Inserted one by one rather than collected: collecting into a BTreeMap sorts, and the sort
-        // costs the widget's wasm several KiB.
-        let mut utm = BTreeMap::new();
+        let mut utm = SmallMap::new();
         for (key, value) in &self.utm {
             if let (true, Some(value)) = (UTM_KEYS.contains(&key.as_str()), clean(value, MAX_UTM_CHARS)) {
                 utm.insert(key.clone(), value);
@@ -205,7 +202,7 @@ pub struct Consent {
 /// field's rules, every required field is present, and `context` is sanitised.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lead {
-    values: BTreeMap<String, LeadValue>,
+    values: SmallMap<LeadValue>,
     consents: Vec<Consent>,
     context: PageContext,
 }
@@ -214,7 +211,7 @@ impl Lead {
     /// Checks `submission` against `form` and returns the lead, or every field's error (in form order,
     /// unknown fields last), never just the first.
     pub fn parse(form: &FormDefinition, submission: &LeadSubmission) -> Result<Lead, Vec<FieldError>> {
-        let mut values = BTreeMap::new();
+        let mut values = SmallMap::new();
         let mut consents = Vec::new();
         let mut errors = Vec::new();
 
@@ -255,7 +252,7 @@ impl Lead {
         }
     }
 
-    pub fn values(&self) -> &BTreeMap<String, LeadValue> {
+    pub fn values(&self) -> &SmallMap<LeadValue> {
         &self.values
     }
 
@@ -406,11 +403,11 @@ mod tests {
         }))
         .expect("valid");
         let values = lead.values();
-        assert_eq!(values["name"], LeadValue::Text("Ada".into()));
+        assert_eq!(values.get("name"), Some(&LeadValue::Text("Ada".into())));
         assert_eq!(lead.email().map(Email::as_str), Some("ada@example.com"));
         assert_eq!(lead.phone().map(Phone::as_str), Some("+14155550123"));
-        assert_eq!(values["message"], LeadValue::Text("Leak\nin attic".into()));
-        assert_eq!(values["newsletter"], LeadValue::Bool(true));
+        assert_eq!(values.get("message"), Some(&LeadValue::Text("Leak\nin attic".into())));
+        assert_eq!(values.get("newsletter"), Some(&LeadValue::Bool(true)));
         assert!(!values.contains_key("campaign"));
         assert_eq!(
             lead.consents(),
@@ -455,7 +452,7 @@ mod tests {
             .expect("valid");
         // An unticked checkbox is a fact worth keeping; an empty text field is not.
         assert_eq!(lead.values().keys().collect::<Vec<_>>(), ["consent", "email", "name", "newsletter"]);
-        assert_eq!(lead.values()["name"], LeadValue::Text("42".into()));
+        assert_eq!(lead.values().get("name"), Some(&LeadValue::Text("42".into())));
     }
 
     #[test]
@@ -466,9 +463,9 @@ mod tests {
         );
         let lead = submit(json!({"name": -7, "email": "a@b.co", "phone": 4155550123u64, "newsletter": 1, "consent": true}))
             .expect("valid");
-        assert_eq!(lead.values()["name"], LeadValue::Text("-7".into()));
+        assert_eq!(lead.values().get("name"), Some(&LeadValue::Text("-7".into())));
         assert_eq!(lead.phone().map(Phone::as_str), Some("+14155550123"));
-        assert_eq!(lead.values()["newsletter"], LeadValue::Bool(true));
+        assert_eq!(lead.values().get("newsletter"), Some(&LeadValue::Bool(true)));
     }
 
     #[test]
@@ -485,7 +482,7 @@ mod tests {
         assert_eq!(clean.page_url.as_ref().map(|u| u.chars().count()), Some(MAX_URL_CHARS));
         assert_eq!(clean.referrer, None);
         assert_eq!(clean.utm.keys().collect::<Vec<_>>(), ["utm_medium", "utm_source"]);
-        assert_eq!(clean.utm["utm_source"], "google");
+        assert_eq!(clean.utm.get("utm_source").map(String::as_str), Some("google"));
         assert_eq!(clean.sanitised(), clean);
     }
 
@@ -497,7 +494,7 @@ mod tests {
         )
         .expect("parses");
         let lead = Lead::parse(&demo_form(), &submission).expect("valid");
-        assert_eq!(lead.context().utm["utm_source"], "news");
+        assert_eq!(lead.context().utm.get("utm_source").map(String::as_str), Some("news"));
         let written = serde_json::to_string(&submission).expect("serialises");
         assert_eq!(serde_json::from_str::<LeadSubmission>(&written).expect("reads back"), submission);
     }

@@ -13,14 +13,13 @@ mod outbox;
 pub mod state;
 
 use api::{Api, SubmitOutcome};
-use inlet_shared::{Field, FieldKind, FormDefinition, Locale, PageContext, RawValue, UTM_KEYS};
+use inlet_shared::{Field, FieldKind, FormDefinition, Locale, PageContext, RawValue, SmallMap, UTM_KEYS};
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use outbox::Outbox;
 use serde::Deserialize;
 use state::{FormState, Pending};
-use std::collections::BTreeMap;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -32,7 +31,7 @@ struct MountOptions {
     #[serde(default)]
     frame: bool,
     #[serde(default)]
-    hidden: BTreeMap<String, String>,
+    hidden: SmallMap<String>,
     /// `data-locale`, else the page's `lang`.
     #[serde(default)]
     locale: String,
@@ -73,7 +72,7 @@ struct Setup {
     api: Api,
     outbox: Outbox,
     context: PageContext,
-    hidden: BTreeMap<String, String>,
+    hidden: SmallMap<String>,
     locale: Locale,
     /// Served with the definition; sent back so the edge can time the visitor.
     token: Option<String>,
@@ -418,7 +417,7 @@ fn page_context(frame: bool) -> PageContext {
     let Some(window) = web_sys::window() else { return PageContext::default() };
     let location = window.location();
     let referrer = window.document().map(|d| d.referrer()).filter(|r| !r.is_empty());
-    let mut utm = BTreeMap::new();
+    let mut utm = SmallMap::new();
     if let Some(params) = location.search().ok().and_then(|search| web_sys::UrlSearchParams::new_with_str(&search).ok()) {
         for key in UTM_KEYS {
             if let Some(value) = params.get(key) {

@@ -2,15 +2,14 @@
 //! tried to send, and what the server refused. No DOM here, so every rule about *when* an error shows
 //! is a native test; *what* is an error is `shared`'s alone.
 
-use inlet_shared::{FieldError, FormDefinition, Lead, LeadSubmission, PageContext, RawValue};
+use inlet_shared::{FieldError, FormDefinition, Lead, LeadSubmission, PageContext, RawValue, SmallMap};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// Invariant: `server_errors` only holds errors for fields the visitor has not changed since the server
 /// reported them.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FormState {
-    values: BTreeMap<String, RawValue>,
+    values: SmallMap<RawValue>,
     /// A handful of names; a Vec keeps another collection type out of the wasm.
     touched: Vec<String>,
     attempted: bool,
@@ -163,7 +162,7 @@ mod tests {
         state.set("name", RawValue::from("Ada"));
         state.set("email", RawValue::from("ada@example.com"));
         let submission = state.prepare_submission(&form(), PageContext::default()).expect("valid");
-        assert_eq!(submission.fields["email"], RawValue::from("ada@example.com"));
+        assert_eq!(submission.fields.get("email"), Some(&RawValue::from("ada@example.com")));
     }
 
     #[test]
