@@ -61,7 +61,7 @@ fn is_local_part(local: &str) -> bool {
         && local.chars().count() <= MAX_LOCAL
         && !local.starts_with('.')
         && !local.ends_with('.')
-        && !local.contains("..")
+        && !local.as_bytes().windows(2).any(|pair| pair == b"..")
         && local
             .chars()
             .all(|c| c == '.' || c.is_alphanumeric() || ATEXT_SYMBOLS.contains(c))

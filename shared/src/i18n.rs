@@ -147,12 +147,21 @@ impl Locale {
     /// "Please correct the 2 highlighted fields."
     pub fn correction(self, count: usize) -> String {
         let text = self.text();
-        if count == 1 { text.correct_one.to_owned() } else { text.correct_many.replace("{n}", &count.to_string()) }
+        if count == 1 { text.correct_one.to_owned() } else { fill(text.correct_many, count) }
     }
 
     /// "… automatically in 30 seconds."
     pub fn rate_limited(self, seconds: u32) -> String {
-        self.text().rate_limited.replace("{n}", &seconds.to_string())
+        fill(self.text().rate_limited, seconds)
+    }
+}
+
+/// `template` with its `{n}` replaced by `n`. Split at a `char` rather than replaced as a `&str`:
+/// a string pattern brings a substring searcher into the widget's wasm.
+fn fill(template: &str, n: impl std::fmt::Display) -> String {
+    match template.split_once('{') {
+        Some((before, after)) => format!("{before}{n}{}", after.strip_prefix("n}").unwrap_or(after)),
+        None => template.to_owned(),
     }
 }
 
@@ -252,13 +261,19 @@ mod tests {
                 assert!(message.ends_with('.'), "{locale:?} {code}: {message}");
             }
             assert!(locale.field_message(ErrorCode::TooLong, None, Some(42)).contains("42"));
-            assert!(locale.correction(3).contains('3'));
-            assert!(locale.rate_limited(30).contains("30"));
+            assert!(locale.correction(3).contains('3') && !locale.correction(3).contains('{'));
+            assert!(locale.rate_limited(30).contains("30") && !locale.rate_limited(30).contains('{'));
             let text = locale.text();
             for sentence in [text.choose, text.sending, text.load_failure, text.failure, text.retrying, text.saved, text.human_check] {
                 assert!(!sentence.is_empty() && !sentence.contains("{n}"));
             }
         }
         assert_ne!(Locale::Es.text().saved, Locale::En.text().saved);
+        assert_eq!(Locale::En.correction(12), "Please correct the 12 highlighted fields.");
+        assert_eq!(Locale::En.correction(1), "Please correct the highlighted field.");
+        assert_eq!(
+            Locale::En.rate_limited(30),
+            "Many messages were just sent from here. Yours will be sent automatically in 30 seconds."
+        );
     }
 }

@@ -27,7 +27,17 @@ pub(crate) fn single_line(raw: &str, max_chars: usize) -> Result<String, ErrorCo
 /// Normalises a multi-line value: `\r\n` and lone `\r` become `\n`, tabs stay, the ends are trimmed.
 /// Any other control character is refused.
 pub(crate) fn multi_line(raw: &str, max_chars: usize) -> Result<String, ErrorCode> {
-    let unified = raw.replace("\r\n", "\n").replace('\r', "\n");
+    // By `char`, not `str::replace("\r\n", ..)`, whose substring searcher would cost the widget.
+    let mut unified = String::with_capacity(raw.len());
+    let mut after_cr = false;
+    for c in raw.chars() {
+        match c {
+            '\r' => unified.push('\n'),
+            '\n' if after_cr => {}
+            c => unified.push(c),
+        }
+        after_cr = c == '\r';
+    }
     if unified.chars().any(|c| c != '\n' && c != '\t' && is_forbidden(c)) {
         return Err(ErrorCode::InvalidCharacters);
     }
@@ -86,5 +96,14 @@ mod tests {
         check_multi("1234567890123", Err(ErrorCode::TooLong));
         // `\r\n` counts as one character once unified.
         check_multi("12345\r\n123456", Ok("12345\n123456"));
+        check_multi("a\r\r\nb\n\rc", Ok("a\n\nb\n\nc"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn line_endings_unify_as_str_replace_would(raw in "[ab\r\n\t]{0,12}") {
+            let expected = raw.replace("\r\n", "\n").replace('\r', "\n");
+            proptest::prop_assert_eq!(multi_line(&raw, 100), Ok(expected.trim().to_owned()));
+        }
     }
 }
