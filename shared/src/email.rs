@@ -56,7 +56,9 @@ impl<'de> Deserialize<'de> for Email {
 }
 
 fn is_local_part(local: &str) -> bool {
-    const ATEXT_SYMBOLS: &str = "!#$%&'*+-/=?^_`{|}~";
+    // Bytes, not a `&str`: `str::contains(char)` searches for a non-ASCII char as a substring, which
+    // would bring a substring searcher into the widget.
+    const ATEXT_SYMBOLS: &[u8] = b"!#$%&'*+-/=?^_`{|}~";
     !local.is_empty()
         && local.chars().count() <= MAX_LOCAL
         && !local.starts_with('.')
@@ -64,7 +66,7 @@ fn is_local_part(local: &str) -> bool {
         && !local.as_bytes().windows(2).any(|pair| pair == b"..")
         && local
             .chars()
-            .all(|c| c == '.' || c.is_alphanumeric() || ATEXT_SYMBOLS.contains(c))
+            .all(|c| c == '.' || c.is_alphanumeric() || u8::try_from(c).is_ok_and(|b| ATEXT_SYMBOLS.contains(&b)))
 }
 
 fn is_domain(domain: &str) -> bool {

@@ -154,8 +154,12 @@ impl<'de> Deserialize<'de> for Phone {
 
 /// Keeps the digits, allows the usual separators, and a `+` only in front.
 fn digits_of(raw: &str) -> Result<(bool, String), ErrorCode> {
-    let has_plus = raw.starts_with('+');
-    let body = if has_plus { &raw[1..] } else { raw };
+    // `strip_prefix`, not `&raw[1..]`: slicing at a byte index brings a panic path, and with it Rust's
+    // char escaping tables, into the widget.
+    let (has_plus, body) = match raw.strip_prefix('+') {
+        Some(rest) => (true, rest),
+        None => (false, raw),
+    };
     let mut digits = String::with_capacity(body.len());
     for c in body.chars() {
         match c {
