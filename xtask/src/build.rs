@@ -29,7 +29,8 @@ pub fn widget(tools: &Tools) -> Result {
     if !unused.is_empty() {
         optimise.arg(format!("--remove-exports={}", unused.join(",")));
     }
-    run(optimise.args(["-Oz", "--strip-debug", "--strip-producers"]).arg(&wasm).arg("-o").arg(&wasm))?;
+    // `--converge` repeats -Oz while it still shrinks the module: 0.9 KiB brotli for a few seconds.
+    run(optimise.args(["-Oz", "--converge", "--strip-debug", "--strip-producers"]).arg(&wasm).arg("-o").arg(&wasm))?;
     let glue = pkg.join("inlet_widget.js");
     run(Command::new(tools.esbuild())
         .arg(&glue)
