@@ -3,7 +3,7 @@
 //! [`Lead::parse`] is the only way from one to the other. The widget runs it as the visitor types (to
 //! show errors early) and the edge runs it again on whatever arrives, so there is one copy of each rule.
 
-use crate::{text, Email, ErrorCode, FieldError, FieldKind, FormDefinition, Phone, SmallMap};
+use crate::{text, Email, ErrorCode, Field, FieldError, FieldKind, FormDefinition, Phone, SmallMap};
 use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
@@ -213,38 +213,12 @@ impl Lead {
     pub fn parse(form: &FormDefinition, submission: &LeadSubmission) -> Result<Lead, Vec<FieldError>> {
         let mut values = SmallMap::new();
         let mut consents = Vec::new();
-        let mut errors = Vec::new();
-
-        for field in &form.fields {
-            let raw = submission.fields.get(&field.name).unwrap_or(&RawValue::Null);
-            match parse_value(form, &field.kind, raw) {
-                Ok(Some(value)) => {
-                    if let (FieldKind::Consent { text, version }, LeadValue::Bool(given)) = (&field.kind, &value) {
-                        consents.push(Consent {
-                            field: field.name.clone(),
-                            text: text.clone(),
-                            version: version.clone(),
-                            given: *given,
-                        });
-                    }
-                    let unticked = value == LeadValue::Bool(false);
-                    if field.required && unticked {
-                        errors.push(required_error(&field.name, &field.kind));
-                    } else {
-                        values.insert(field.name.clone(), value);
-                    }
-                }
-                Ok(None) if field.required => errors.push(required_error(&field.name, &field.kind)),
-                Ok(None) => {}
-                Err(error) => errors.push(error.for_field(&field.name)),
+        let errors = check_fields(form, &submission.fields, |field, value| {
+            if let (FieldKind::Consent { text, version }, LeadValue::Bool(given)) = (&field.kind, &value) {
+                consents.push(Consent { field: field.name.clone(), text: text.clone(), version: version.clone(), given: *given });
             }
-        }
-        for name in submission.fields.keys() {
-            if form.field(name).is_none() {
-                errors.push(FieldError::new(name, ErrorCode::UnknownField));
-            }
-        }
-
+            values.insert(field.name.clone(), value);
+        });
         if errors.is_empty() {
             Ok(Lead { values, consents, context: submission.context.sanitised() })
         } else {
@@ -279,6 +253,35 @@ impl Lead {
             _ => None,
         })
     }
+}
+
+/// The rules of [`Lead::parse`] without building the lead: every field's error, in the same order,
+/// and none when the lead would be accepted. The widget runs this as the visitor types; it needs
+/// nothing else, and leaving the lead unbuilt keeps that code out of its wasm.
+pub fn field_errors(form: &FormDefinition, fields: &SmallMap<RawValue>) -> Vec<FieldError> {
+    check_fields(form, fields, |_, _| {})
+}
+
+/// Checks every field of `form` against `fields`, hands each value it accepts to `accept`, and returns
+/// the errors: in form order, unknown fields last.
+fn check_fields(form: &FormDefinition, fields: &SmallMap<RawValue>, mut accept: impl FnMut(&Field, LeadValue)) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    for field in &form.fields {
+        let raw = fields.get(&field.name).unwrap_or(&RawValue::Null);
+        match parse_value(form, &field.kind, raw) {
+            Ok(Some(LeadValue::Bool(false))) if field.required => errors.push(required_error(&field.name, &field.kind)),
+            Ok(Some(value)) => accept(field, value),
+            Ok(None) if field.required => errors.push(required_error(&field.name, &field.kind)),
+            Ok(None) => {}
+            Err(error) => errors.push(error.for_field(&field.name)),
+        }
+    }
+    for name in fields.keys() {
+        if form.field(name).is_none() {
+            errors.push(FieldError::new(name, ErrorCode::UnknownField));
+        }
+    }
+    errors
 }
 
 /// A refusal before the field's name is known, with the limit where the message needs it.
@@ -383,9 +386,12 @@ mod tests {
         .expect("valid demo form")
     }
 
+    /// Parses, and checks that `field_errors` (the widget's view of the same rules) agrees.
     fn submit(fields: Value) -> Result<Lead, Vec<FieldError>> {
-        let fields = serde_json::from_value(fields).expect("object");
-        Lead::parse(&demo_form(), &LeadSubmission { fields, ..Default::default() })
+        let fields: SmallMap<RawValue> = serde_json::from_value(fields).expect("object");
+        let parsed = Lead::parse(&demo_form(), &LeadSubmission { fields: fields.clone(), ..Default::default() });
+        assert_eq!(field_errors(&demo_form(), &fields), parsed.clone().err().unwrap_or_default());
+        parsed
     }
 
     /// Checks the codes of every error, in order, as `field:code`.

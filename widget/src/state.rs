@@ -2,7 +2,7 @@
 //! tried to send, and what the server refused. No DOM here, so every rule about *when* an error shows
 //! is a native test; *what* is an error is `shared`'s alone.
 
-use inlet_shared::{FieldError, FormDefinition, Lead, LeadSubmission, PageContext, RawValue, SmallMap};
+use inlet_shared::{field_errors, FieldError, FormDefinition, LeadSubmission, PageContext, RawValue, SmallMap};
 use serde::{Deserialize, Serialize};
 
 /// Invariant: `server_errors` only holds errors for fields the visitor has not changed since the server
@@ -66,7 +66,8 @@ impl FormState {
     pub fn prepare_submission(&mut self, form: &FormDefinition, context: PageContext) -> Result<LeadSubmission, Vec<FieldError>> {
         self.attempted = true;
         let submission = self.submission(context);
-        Lead::parse(form, &submission).map(|_| submission)
+        let errors = field_errors(form, &submission.fields);
+        if errors.is_empty() { Ok(submission) } else { Err(errors) }
     }
 
     /// Shows what the server refused (a `422`), next to the fields it names.
@@ -75,7 +76,7 @@ impl FormState {
     }
 
     fn client_errors(&self, form: &FormDefinition) -> Vec<FieldError> {
-        Lead::parse(form, &self.submission(PageContext::default())).err().unwrap_or_default()
+        field_errors(form, &self.submission(PageContext::default()).fields)
     }
 
     fn submission(&self, context: PageContext) -> LeadSubmission {

@@ -1,10 +1,10 @@
 //! Feeds arbitrary bytes to everything in `shared` that reads untrusted input: submissions (as the edge
 //! reads them), emails, phones in every country, and form definitions. Beyond "never panics", it
-//! checks the invariants the types promise.
+//! checks the invariants the types promise, and that the widget's `field_errors` agrees with `Lead::parse`.
 
 #![no_main]
 
-use inlet_shared::{Country, Email, FormDefinition, Lead, LeadSubmission, Phone};
+use inlet_shared::{field_errors, Country, Email, FormDefinition, Lead, LeadSubmission, Phone};
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 
@@ -17,8 +17,10 @@ fn form() -> &'static FormDefinition {
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(submission) = serde_json::from_slice::<LeadSubmission>(data) {
+        let widget_view = field_errors(form(), &submission.fields);
         match Lead::parse(form(), &submission) {
             Ok(lead) => {
+                assert!(widget_view.is_empty());
                 assert!(lead.values().keys().all(|name| form().field(name).is_some()));
                 if let Some(email) = lead.email() {
                     assert_eq!(Email::parse(email.as_str()).as_ref(), Ok(email));
@@ -28,7 +30,10 @@ fuzz_target!(|data: &[u8]| {
                 }
                 assert_eq!(lead.context(), &lead.context().sanitised());
             }
-            Err(errors) => assert!(!errors.is_empty()),
+            Err(errors) => {
+                assert!(!errors.is_empty());
+                assert_eq!(widget_view, errors);
+            }
         }
     }
     if let Ok(text) = std::str::from_utf8(data) {
