@@ -23,5 +23,5 @@ pub use i18n::{Locale, UiText};
 pub use map::SmallMap;
 pub use form::{DefinitionError, Field, FieldKind, FormDefinition};
 pub use phone::{Country, Phone};
-pub use submission::{field_errors, Consent, Lead, LeadSubmission, LeadValue, PageContext, RawValue, UTM_KEYS};
+pub use submission::{field_error, field_errors, Consent, Lead, LeadSubmission, LeadValue, PageContext, RawValue, UTM_KEYS};
 pub use text::{MAX_MULTI_LINE_CHARS, MAX_SINGLE_LINE_CHARS};

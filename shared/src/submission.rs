@@ -262,18 +262,30 @@ pub fn field_errors(form: &FormDefinition, fields: &SmallMap<RawValue>) -> Vec<F
     check_fields(form, fields, |_, _| {})
 }
 
+/// The error for one field of `form` holding `raw` (`None`: the visitor left it out), if any: the
+/// rule [`field_errors`] applies to that field, for a client checking a field as the visitor types.
+pub fn field_error(form: &FormDefinition, field: &Field, raw: Option<&RawValue>) -> Option<FieldError> {
+    check_field(form, field, raw).err()
+}
+
+/// One field's verdict: its value (`None` when it is optional and left empty), or its error.
+fn check_field(form: &FormDefinition, field: &Field, raw: Option<&RawValue>) -> Result<Option<LeadValue>, FieldError> {
+    match parse_value(form, &field.kind, raw.unwrap_or(&RawValue::Null)) {
+        Ok(Some(LeadValue::Bool(false)) | None) if field.required => Err(required_error(&field.name, &field.kind)),
+        Ok(value) => Ok(value),
+        Err(error) => Err(error.for_field(&field.name)),
+    }
+}
+
 /// Checks every field of `form` against `fields`, hands each value it accepts to `accept`, and returns
 /// the errors: in form order, unknown fields last.
 fn check_fields(form: &FormDefinition, fields: &SmallMap<RawValue>, mut accept: impl FnMut(&Field, LeadValue)) -> Vec<FieldError> {
     let mut errors = Vec::new();
     for field in &form.fields {
-        let raw = fields.get(&field.name).unwrap_or(&RawValue::Null);
-        match parse_value(form, &field.kind, raw) {
-            Ok(Some(LeadValue::Bool(false))) if field.required => errors.push(required_error(&field.name, &field.kind)),
+        match check_field(form, field, fields.get(&field.name)) {
             Ok(Some(value)) => accept(field, value),
-            Ok(None) if field.required => errors.push(required_error(&field.name, &field.kind)),
             Ok(None) => {}
-            Err(error) => errors.push(error.for_field(&field.name)),
+            Err(error) => errors.push(error),
         }
     }
     for name in fields.keys() {
@@ -390,7 +402,12 @@ mod tests {
     fn submit(fields: Value) -> Result<Lead, Vec<FieldError>> {
         let fields: SmallMap<RawValue> = serde_json::from_value(fields).expect("object");
         let parsed = Lead::parse(&demo_form(), &LeadSubmission { fields: fields.clone(), ..Default::default() });
-        assert_eq!(field_errors(&demo_form(), &fields), parsed.clone().err().unwrap_or_default());
+        let errors = parsed.clone().err().unwrap_or_default();
+        assert_eq!(field_errors(&demo_form(), &fields), errors);
+        for field in &demo_form().fields {
+            let expected = errors.iter().find(|e| e.field == field.name);
+            assert_eq!(field_error(&demo_form(), field, fields.get(&field.name)).as_ref(), expected);
+        }
         parsed
     }
 

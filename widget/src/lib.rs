@@ -303,13 +303,14 @@ fn FieldView(field: Field, state: RwSignal<FormState>, definition: StoredValue<F
     let help_id = format!("{id}-help");
     let error = {
         let name = name.clone();
-        Memo::new(move |_| state.with(|s| definition.with_value(|d| s.visible_error(d, &name))))
+        move || state.with(|s| definition.with_value(|d| s.visible_error(d, &name)))
     };
-    let invalid = move || if error.get().is_some() { "true" } else { "false" };
+    let invalid = { let error = error.clone(); move || if error().is_some() { "true" } else { "false" } };
     let described_by = {
         let (help_id, error_id, has_help) = (help_id.clone(), error_id.clone(), help.is_some());
+        let error = error.clone();
         move || {
-            let ids: Vec<&str> = [has_help.then_some(help_id.as_str()), error.get().map(|_| error_id.as_str())]
+            let ids: Vec<&str> = [has_help.then_some(help_id.as_str()), error().map(|_| error_id.as_str())]
                 .into_iter()
                 .flatten()
                 .collect();
@@ -319,7 +320,7 @@ fn FieldView(field: Field, state: RwSignal<FormState>, definition: StoredValue<F
     let help_view = help.map(|text| view! { <p class="inlet-help" id=help_id>{text}</p> });
     let error_view = {
         let kind = kind.clone();
-        view! { <p class="inlet-error" id=error_id>{move || error.get().map(|e| e.message_in(locale, Some(&kind)))}</p> }
+        view! { <p class="inlet-error" id=error_id>{move || error().map(|e| e.message_in(locale, Some(&kind)))}</p> }
     };
     let marker = required.then(|| view! { <span class="inlet-required" aria-hidden="true">" *"</span> });
 

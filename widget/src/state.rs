@@ -2,7 +2,7 @@
 //! tried to send, and what the server refused. No DOM here, so every rule about *when* an error shows
 //! is a native test; *what* is an error is `shared`'s alone.
 
-use inlet_shared::{field_errors, FieldError, FormDefinition, LeadSubmission, PageContext, RawValue, SmallMap};
+use inlet_shared::{field_error, field_errors, FieldError, FormDefinition, LeadSubmission, PageContext, RawValue, SmallMap};
 use serde::{Deserialize, Serialize};
 
 /// Invariant: `server_errors` only holds errors for fields the visitor has not changed since the server
@@ -59,7 +59,7 @@ impl FormState {
         if !(self.attempted || self.touched.iter().any(|t| t == field)) {
             return None;
         }
-        self.client_errors(form).into_iter().find(|e| e.field == field)
+        form.field(field).and_then(|f| field_error(form, f, self.values.get(field)))
     }
 
     /// Marks an attempt to send and returns what to post, or every field's error.
@@ -73,10 +73,6 @@ impl FormState {
     /// Shows what the server refused (a `422`), next to the fields it names.
     pub fn set_server_errors(&mut self, errors: Vec<FieldError>) {
         self.server_errors = errors;
-    }
-
-    fn client_errors(&self, form: &FormDefinition) -> Vec<FieldError> {
-        field_errors(form, &self.submission(PageContext::default()).fields)
     }
 
     fn submission(&self, context: PageContext) -> LeadSubmission {
