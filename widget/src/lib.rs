@@ -366,44 +366,49 @@ fn FieldView(field: Field, state: RwSignal<FormState>, definition: StoredValue<F
             }
             .into_any()
         }
-        FieldKind::MultiLine { max_length } => view! {
-            <div class="inlet-field">
-                <label for=id.clone()>{label}{marker}</label>
-                {help_view}
-                <textarea id=id.clone() name=id rows="4" maxlength=max_length.to_string() required=required
-                    aria-invalid=invalid aria-describedby=described_by prop:value=text
-                    on:input:target=move |ev| set_text(ev.target().value()) on:blur=touch></textarea>
-                {error_view}
-            </div>
-        }
-        .into_any(),
-        FieldKind::Select { options } => view! {
-            <div class="inlet-field">
-                <label for=id.clone()>{label}{marker}</label>
-                {help_view}
-                <select id=id.clone() name=id required=required aria-invalid=invalid aria-describedby=described_by
-                    prop:value=text on:change:target=move |ev| set_text(ev.target().value()) on:blur=touch>
-                    <option value="">{locale.text().choose}</option>
-                    {options.into_iter().map(|o| { let value = o.clone(); view! { <option value=value>{o}</option> } }).collect_view()}
-                </select>
-                {error_view}
-            </div>
-        }
-        .into_any(),
-        FieldKind::Text { .. } | FieldKind::Email | FieldKind::Phone => {
-            let (input_type, autocomplete) = match (&kind, name.as_str()) {
-                (FieldKind::Email, _) => ("email", Some("email")),
-                (FieldKind::Phone, _) => ("tel", Some("tel")),
-                (_, "name") => ("text", Some("name")),
-                _ => ("text", None),
+        _ => {
+            // One element type for every control that holds text (input, textarea, select): each
+            // distinct element type costs the wasm its own rendering code, so they share one.
+            let (tag, input_type, autocomplete) = match (&kind, name.as_str()) {
+                (FieldKind::MultiLine { .. }, _) => ("textarea", None, None),
+                (FieldKind::Select { .. }, _) => ("select", None, None),
+                (FieldKind::Email, _) => ("input", Some("email"), Some("email")),
+                (FieldKind::Phone, _) => ("input", Some("tel"), Some("tel")),
+                (_, "name") => ("input", Some("text"), Some("name")),
+                _ => ("input", Some("text"), None),
             };
+            let (rows, max_length) = match &kind {
+                FieldKind::MultiLine { max_length } => (Some("4"), Some(max_length.to_string())),
+                _ => (None, None),
+            };
+            // A select's choices: a prompt first, so nothing is chosen until the visitor chooses.
+            let options = match kind {
+                FieldKind::Select { options } => {
+                    std::iter::once((String::new(), locale.text().choose.to_owned())).chain(options.into_iter().map(|o| (o.clone(), o))).collect()
+                }
+                _ => Vec::new(),
+            };
+            let options = options.into_iter().map(|(value, text)| view! { <option value=value>{text}</option> }).collect_view();
+            // `input` fires for selects too, as the visitor chooses.
+            let control = html::custom(tag)
+                .attr("type", input_type)
+                .attr("id", id.clone())
+                .attr("name", id.clone())
+                .attr("autocomplete", autocomplete)
+                .attr("rows", rows)
+                .attr("maxlength", max_length)
+                .attr("required", required)
+                .attr("aria-invalid", invalid)
+                .attr("aria-describedby", described_by)
+                .prop("value", text)
+                .on(leptos::ev::input, move |ev| set_text(event_target_value(&ev)))
+                .on(leptos::ev::blur, touch)
+                .child(options);
             view! {
                 <div class="inlet-field">
-                    <label for=id.clone()>{label}{marker}</label>
+                    <label for=id>{label}{marker}</label>
                     {help_view}
-                    <input type=input_type id=id.clone() name=id autocomplete=autocomplete required=required
-                        aria-invalid=invalid aria-describedby=described_by prop:value=text
-                        on:input:target=move |ev| set_text(ev.target().value()) on:blur=touch />
+                    {control}
                     {error_view}
                 </div>
             }
