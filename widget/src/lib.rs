@@ -305,7 +305,10 @@ fn FieldView(field: Field, state: RwSignal<FormState>, definition: StoredValue<F
         let name = name.clone();
         move || state.with(|s| definition.with_value(|d| s.visible_error(d, &name)))
     };
-    let invalid = { let error = error.clone(); move || if error().is_some() { "true" } else { "false" } };
+    let invalid = {
+        let error = error.clone();
+        move || if error().is_some() { "true" } else { "false" }
+    };
     let described_by = {
         let (help_id, error_id, has_help) = (help_id.clone(), error_id.clone(), help.is_some());
         let error = error.clone();
@@ -324,96 +327,99 @@ fn FieldView(field: Field, state: RwSignal<FormState>, definition: StoredValue<F
     };
     let marker = required.then(|| view! { <span class="inlet-required" aria-hidden="true">" *"</span> });
 
-    let set_text = {
+    if matches!(kind, FieldKind::Hidden { .. }) {
+        return ().into_any();
+    }
+    let is_check = matches!(kind, FieldKind::Checkbox | FieldKind::Consent { .. });
+    // What the visitor did: a box ticked or not, or text typed or chosen. A change makes a checkbox
+    // count as visited; a text field counts once the visitor leaves it.
+    let on_input = {
         let name = name.clone();
-        move |value: String| state.update(|s| s.set(&name, RawValue::Text(value)))
+        move |ev: leptos::ev::Event| {
+            state.update(|s| {
+                if is_check {
+                    s.set(&name, RawValue::Bool(event_target_checked(&ev)));
+                    s.touch(&name);
+                } else {
+                    s.set(&name, RawValue::Text(event_target_value(&ev)));
+                }
+            })
+        }
     };
     let touch = {
         let name = name.clone();
         move |_| state.update(|s| s.touch(&name))
     };
-    let text = {
-        let name = name.clone();
-        move || state.with(|s| s.text(&name))
+    let (text, checked) = {
+        let (a, b) = (name.clone(), name.clone());
+        (move || state.with(|s| s.text(&a)), move || state.with(|s| s.checked(&b)))
     };
 
-    match kind {
-        FieldKind::Hidden { .. } => ().into_any(),
-        FieldKind::Checkbox | FieldKind::Consent { .. } => {
-            let wording = match &kind {
-                FieldKind::Consent { text, .. } => text.clone(),
-                _ => label.clone(),
-            };
-            let checked = {
-                let name = name.clone();
-                move || state.with(|s| s.checked(&name))
-            };
-            let set_checked = move |value: bool| {
-                state.update(|s| {
-                    s.set(&name, RawValue::Bool(value));
-                    s.touch(&name);
-                })
-            };
-            view! {
-                <div class="inlet-field inlet-check">
-                    <input type="checkbox" id=id.clone() name=id.clone() required=required
-                        aria-invalid=invalid aria-describedby=described_by prop:checked=checked
-                        on:change:target=move |ev| set_checked(ev.target().checked()) />
-                    <label for=id>{wording}{marker}</label>
-                    {help_view}
-                    {error_view}
-                </div>
-            }
-            .into_any()
+    // One element type for every control (input, textarea, select; text or checkbox): each distinct
+    // element type costs the wasm its own rendering code, so they share one.
+    let (tag, input_type, autocomplete) = match (&kind, name.as_str()) {
+        (FieldKind::MultiLine { .. }, _) => ("textarea", None, None),
+        (FieldKind::Select { .. }, _) => ("select", None, None),
+        (FieldKind::Checkbox | FieldKind::Consent { .. }, _) => ("input", Some("checkbox"), None),
+        (FieldKind::Email, _) => ("input", Some("email"), Some("email")),
+        (FieldKind::Phone, _) => ("input", Some("tel"), Some("tel")),
+        (_, "name") => ("input", Some("text"), Some("name")),
+        _ => ("input", Some("text"), None),
+    };
+    let (rows, max_length) = match &kind {
+        FieldKind::MultiLine { max_length } => (Some("4"), Some(max_length.to_string())),
+        _ => (None, None),
+    };
+    // A select's choices: a prompt first, so nothing is chosen until the visitor chooses.
+    let options = match &kind {
+        FieldKind::Select { options } => {
+            std::iter::once((String::new(), locale.text().choose.to_owned())).chain(options.iter().map(|o| (o.clone(), o.clone()))).collect()
         }
-        _ => {
-            // One element type for every control that holds text (input, textarea, select): each
-            // distinct element type costs the wasm its own rendering code, so they share one.
-            let (tag, input_type, autocomplete) = match (&kind, name.as_str()) {
-                (FieldKind::MultiLine { .. }, _) => ("textarea", None, None),
-                (FieldKind::Select { .. }, _) => ("select", None, None),
-                (FieldKind::Email, _) => ("input", Some("email"), Some("email")),
-                (FieldKind::Phone, _) => ("input", Some("tel"), Some("tel")),
-                (_, "name") => ("input", Some("text"), Some("name")),
-                _ => ("input", Some("text"), None),
-            };
-            let (rows, max_length) = match &kind {
-                FieldKind::MultiLine { max_length } => (Some("4"), Some(max_length.to_string())),
-                _ => (None, None),
-            };
-            // A select's choices: a prompt first, so nothing is chosen until the visitor chooses.
-            let options = match kind {
-                FieldKind::Select { options } => {
-                    std::iter::once((String::new(), locale.text().choose.to_owned())).chain(options.into_iter().map(|o| (o.clone(), o))).collect()
-                }
-                _ => Vec::new(),
-            };
-            let options = options.into_iter().map(|(value, text)| view! { <option value=value>{text}</option> }).collect_view();
-            // `input` fires for selects too, as the visitor chooses.
-            let control = html::custom(tag)
-                .attr("type", input_type)
-                .attr("id", id.clone())
-                .attr("name", id.clone())
-                .attr("autocomplete", autocomplete)
-                .attr("rows", rows)
-                .attr("maxlength", max_length)
-                .attr("required", required)
-                .attr("aria-invalid", invalid)
-                .attr("aria-describedby", described_by)
-                .prop("value", text)
-                .on(leptos::ev::input, move |ev| set_text(event_target_value(&ev)))
-                .on(leptos::ev::blur, touch)
-                .child(options);
-            view! {
-                <div class="inlet-field">
-                    <label for=id>{label}{marker}</label>
-                    {help_view}
-                    {control}
-                    {error_view}
-                </div>
-            }
-            .into_any()
+        _ => Vec::new(),
+    };
+    let options = options.into_iter().map(|(value, text)| view! { <option value=value>{text}</option> }).collect_view();
+    // `input` fires for selects and checkboxes too, as the visitor chooses or ticks.
+    let control = html::custom(tag)
+        .attr("type", input_type)
+        .attr("id", id.clone())
+        .attr("name", id.clone())
+        .attr("autocomplete", autocomplete)
+        .attr("rows", rows)
+        .attr("maxlength", max_length)
+        .attr("required", required)
+        .attr("aria-invalid", invalid)
+        .attr("aria-describedby", described_by)
+        .prop("value", text)
+        .prop("checked", checked)
+        .on(leptos::ev::input, on_input)
+        .on(leptos::ev::blur, touch)
+        .child(options);
+
+    if is_check {
+        // A box comes before its wording; a consent box's wording is the text the visitor agrees to.
+        let wording = match kind {
+            FieldKind::Consent { text, .. } => text,
+            _ => label,
+        };
+        view! {
+            <div class="inlet-field inlet-check">
+                {control}
+                <label for=id>{wording}{marker}</label>
+                {help_view}
+                {error_view}
+            </div>
         }
+        .into_any()
+    } else {
+        view! {
+            <div class="inlet-field">
+                <label for=id>{label}{marker}</label>
+                {help_view}
+                {control}
+                {error_view}
+            </div>
+        }
+        .into_any()
     }
 }
 
