@@ -14,6 +14,7 @@ pub mod state;
 
 use api::{Api, SubmitOutcome};
 use inlet_shared::{Field, FieldKind, FormDefinition, Locale, PageContext, RawValue, SmallMap, UTM_KEYS};
+use leptos::either::EitherOf3;
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -328,7 +329,7 @@ fn FieldView(field: Field, state: RwSignal<FormState>, definition: StoredValue<F
     let marker = required.then(|| view! { <span class="inlet-required" aria-hidden="true">" *"</span> });
 
     if matches!(kind, FieldKind::Hidden { .. }) {
-        return ().into_any();
+        return EitherOf3::A(());
     }
     let is_check = matches!(kind, FieldKind::Checkbox | FieldKind::Consent { .. });
     // What the visitor did: a box ticked or not, or text typed or chosen. A change makes a checkbox
@@ -401,25 +402,23 @@ fn FieldView(field: Field, state: RwSignal<FormState>, definition: StoredValue<F
             FieldKind::Consent { text, .. } => text,
             _ => label,
         };
-        view! {
+        EitherOf3::B(view! {
             <div class="inlet-field inlet-check">
                 {control}
                 <label for=id>{wording}{marker}</label>
                 {help_view}
                 {error_view}
             </div>
-        }
-        .into_any()
+        })
     } else {
-        view! {
+        EitherOf3::C(view! {
             <div class="inlet-field">
                 <label for=id>{label}{marker}</label>
                 {help_view}
                 {control}
                 {error_view}
             </div>
-        }
-        .into_any()
+        })
     }
 }
 
