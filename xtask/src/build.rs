@@ -134,7 +134,12 @@ impl Size {
     }
 }
 
-/// Prints what a visitor downloads for the widget and what an operator uploads for the Worker.
+/// What a visitor may download for the widget (loader, stylesheet, glue, wasm), brotli, in KiB: the
+/// size of a minimal Leptos lead form (../shared/TOOLCHAIN.md), which the widget must not outgrow.
+pub const WIDGET_BUDGET_KIB: f64 = 81.5;
+
+/// Prints what a visitor downloads for the widget and what an operator uploads for the Worker, and
+/// fails if the widget is over its budget.
 pub fn print_sizes() -> Result {
     let root = root();
     let kib = |bytes: usize| bytes as f64 / 1024.0;
@@ -149,6 +154,8 @@ pub fn print_sizes() -> Result {
         total = total.add(size);
     }
     row("total on the wire", total);
+    let on_the_wire = kib(total.brotli);
+    println!("budget {WIDGET_BUDGET_KIB:.1} KiB brotli: {on_the_wire:.1} KiB is {:.2} of it", on_the_wire / WIDGET_BUDGET_KIB);
     println!();
     println!("{:<28} {:>10} {:>10} {:>10}", "worker upload (KiB)", "raw", "gzip", "brotli");
     let mut upload = Size::default();
@@ -158,6 +165,9 @@ pub fn print_sizes() -> Result {
         upload = upload.add(size);
     }
     row("total upload", upload);
+    if on_the_wire > WIDGET_BUDGET_KIB {
+        return Err(format!("the widget is {on_the_wire:.1} KiB brotli on the wire, over its {WIDGET_BUDGET_KIB} KiB budget"));
+    }
     Ok(())
 }
 

@@ -238,6 +238,15 @@ fn test(tools: &Tools) -> Result {
         }
     }
 
+    // The widget's bytes on the wire, against its budget (deterministic: pinned toolchain and tools).
+    match build::print_sizes() {
+        Ok(()) => tally.passed += 1,
+        Err(message) => {
+            eprintln!("size check failed: {message}");
+            tally.failed += 1;
+        }
+    }
+
     // Deployable as it stands: the bundle wrangler would upload builds offline, with no account.
     match deploy_check(tools) {
         Ok(()) => tally.passed += 1,
