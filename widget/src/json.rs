@@ -33,6 +33,33 @@ impl ser::Error for Unwritable {
     }
 }
 
+/// `Serializer` methods for values outside the subset: each refuses.
+macro_rules! refuse {
+    ($($method:ident($($arg:ty),*)),* $(,)?) => {
+        $(fn $method(self, $(_: $arg),*) -> Result<(), Unwritable> {
+            Err(Unwritable)
+        })*
+    };
+}
+
+/// `Serializer` methods for the compound shapes no widget type has (tuples, struct variants).
+macro_rules! refuse_compound {
+    () => {
+        fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Unwritable> {
+            Err(Unwritable)
+        }
+        fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeTupleStruct, Unwritable> {
+            Err(Unwritable)
+        }
+        fn serialize_tuple_variant(self, _: &'static str, _: u32, _: &'static str, _: usize) -> Result<Self::SerializeTupleVariant, Unwritable> {
+            Err(Unwritable)
+        }
+        fn serialize_struct_variant(self, _: &'static str, _: u32, _: &'static str, _: usize) -> Result<Self::SerializeStructVariant, Unwritable> {
+            Err(Unwritable)
+        }
+    };
+}
+
 struct Writer<'a> {
     out: &'a mut String,
 }
@@ -141,59 +168,17 @@ impl<'a> ser::Serializer for Writer<'a> {
         self.serialize_map(None)
     }
 
-    // Outside the subset: the widget's types have none of these.
-
-    fn serialize_i8(self, _: i8) -> Result<(), Unwritable> {
-        Err(Unwritable)
-    }
-    fn serialize_i16(self, _: i16) -> Result<(), Unwritable> {
-        Err(Unwritable)
-    }
-    fn serialize_i32(self, _: i32) -> Result<(), Unwritable> {
-        Err(Unwritable)
-    }
-    fn serialize_i64(self, _: i64) -> Result<(), Unwritable> {
-        Err(Unwritable)
-    }
-    fn serialize_u8(self, _: u8) -> Result<(), Unwritable> {
-        Err(Unwritable)
-    }
-    fn serialize_u16(self, _: u16) -> Result<(), Unwritable> {
-        Err(Unwritable)
-    }
-    fn serialize_u32(self, _: u32) -> Result<(), Unwritable> {
-        Err(Unwritable)
-    }
-    fn serialize_u64(self, _: u64) -> Result<(), Unwritable> {
-        Err(Unwritable)
-    }
-    fn serialize_f32(self, _: f32) -> Result<(), Unwritable> {
-        Err(Unwritable)
-    }
-    fn serialize_f64(self, _: f64) -> Result<(), Unwritable> {
-        Err(Unwritable)
-    }
-    fn serialize_char(self, _: char) -> Result<(), Unwritable> {
-        Err(Unwritable)
-    }
-    fn serialize_bytes(self, _: &[u8]) -> Result<(), Unwritable> {
-        Err(Unwritable)
-    }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(self, _: &'static str, _: u32, _: &'static str, _: &T) -> Result<(), Unwritable> {
         Err(Unwritable)
     }
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Unwritable> {
-        Err(Unwritable)
+
+    // Outside the subset: the widget's types have none of these.
+    refuse! {
+        serialize_i8(i8), serialize_i16(i16), serialize_i32(i32), serialize_i64(i64), serialize_u8(u8),
+        serialize_u16(u16), serialize_u32(u32), serialize_u64(u64), serialize_f32(f32), serialize_f64(f64),
+        serialize_char(char), serialize_bytes(&[u8]),
     }
-    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeTupleStruct, Unwritable> {
-        Err(Unwritable)
-    }
-    fn serialize_tuple_variant(self, _: &'static str, _: u32, _: &'static str, _: usize) -> Result<Self::SerializeTupleVariant, Unwritable> {
-        Err(Unwritable)
-    }
-    fn serialize_struct_variant(self, _: &'static str, _: u32, _: &'static str, _: usize) -> Result<Self::SerializeStructVariant, Unwritable> {
-        Err(Unwritable)
-    }
+    refuse_compound!();
 }
 
 impl SerializeSeq for Members<'_> {
@@ -270,58 +255,7 @@ impl ser::Serializer for KeyWriter<'_> {
         Ok(())
     }
 
-    fn serialize_bool(self, _: bool) -> Result<(), Unwritable> {
-        Err(Unwritable)
-    }
-    fn serialize_i8(self, _: i8) -> Result<(), Unwritable> {
-        Err(Unwritable)
-    }
-    fn serialize_i16(self, _: i16) -> Result<(), Unwritable> {
-        Err(Unwritable)
-    }
-    fn serialize_i32(self, _: i32) -> Result<(), Unwritable> {
-        Err(Unwritable)
-    }
-    fn serialize_i64(self, _: i64) -> Result<(), Unwritable> {
-        Err(Unwritable)
-    }
-    fn serialize_u8(self, _: u8) -> Result<(), Unwritable> {
-        Err(Unwritable)
-    }
-    fn serialize_u16(self, _: u16) -> Result<(), Unwritable> {
-        Err(Unwritable)
-    }
-    fn serialize_u32(self, _: u32) -> Result<(), Unwritable> {
-        Err(Unwritable)
-    }
-    fn serialize_u64(self, _: u64) -> Result<(), Unwritable> {
-        Err(Unwritable)
-    }
-    fn serialize_f32(self, _: f32) -> Result<(), Unwritable> {
-        Err(Unwritable)
-    }
-    fn serialize_f64(self, _: f64) -> Result<(), Unwritable> {
-        Err(Unwritable)
-    }
-    fn serialize_char(self, _: char) -> Result<(), Unwritable> {
-        Err(Unwritable)
-    }
-    fn serialize_bytes(self, _: &[u8]) -> Result<(), Unwritable> {
-        Err(Unwritable)
-    }
-    fn serialize_none(self) -> Result<(), Unwritable> {
-        Err(Unwritable)
-    }
     fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<(), Unwritable> {
-        Err(Unwritable)
-    }
-    fn serialize_unit(self) -> Result<(), Unwritable> {
-        Err(Unwritable)
-    }
-    fn serialize_unit_struct(self, _: &'static str) -> Result<(), Unwritable> {
-        Err(Unwritable)
-    }
-    fn serialize_unit_variant(self, _: &'static str, _: u32, _: &'static str) -> Result<(), Unwritable> {
         Err(Unwritable)
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, _: &T) -> Result<(), Unwritable> {
@@ -333,24 +267,21 @@ impl ser::Serializer for KeyWriter<'_> {
     fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Unwritable> {
         Err(Unwritable)
     }
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Unwritable> {
-        Err(Unwritable)
-    }
-    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeTupleStruct, Unwritable> {
-        Err(Unwritable)
-    }
-    fn serialize_tuple_variant(self, _: &'static str, _: u32, _: &'static str, _: usize) -> Result<Self::SerializeTupleVariant, Unwritable> {
-        Err(Unwritable)
-    }
     fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Unwritable> {
         Err(Unwritable)
     }
     fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, Unwritable> {
         Err(Unwritable)
     }
-    fn serialize_struct_variant(self, _: &'static str, _: u32, _: &'static str, _: usize) -> Result<Self::SerializeStructVariant, Unwritable> {
-        Err(Unwritable)
+
+    refuse! {
+        serialize_bool(bool), serialize_i8(i8), serialize_i16(i16), serialize_i32(i32), serialize_i64(i64),
+        serialize_u8(u8), serialize_u16(u16), serialize_u32(u32), serialize_u64(u64), serialize_f32(f32),
+        serialize_f64(f64), serialize_char(char), serialize_bytes(&[u8]), serialize_none(),
+        serialize_unit(), serialize_unit_struct(&'static str),
+        serialize_unit_variant(&'static str, u32, &'static str),
     }
+    refuse_compound!();
 }
 
 #[cfg(test)]
@@ -387,6 +318,7 @@ mod tests {
     fn refuses_numbers_rather_than_writing_them_wrong() {
         assert_eq!(to_string(&1.5f64), None);
         assert_eq!(to_string(&[1u8]), None);
+        assert_eq!(to_string(&std::collections::BTreeMap::from([(true, "yes")])), None, "JSON keys are strings");
     }
 
     proptest! {
