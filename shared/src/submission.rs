@@ -1,7 +1,8 @@
 //! Submissions and leads: the untrusted input a client sends, and the proven value it becomes.
 //!
-//! [`Lead::parse`] is the only way from one to the other. The widget runs it as the visitor types (to
-//! show errors early) and the edge runs it again on whatever arrives, so there is one copy of each rule.
+//! [`Lead::parse`] is the only way from one to the other. The edge runs it on whatever arrives; the
+//! widget runs the same rules as the visitor types, through [`field_error`] and [`field_errors`], which
+//! share `check_field` with it, so there is one copy of each rule.
 
 use crate::{text, Email, ErrorCode, Field, FieldError, FieldKind, FormDefinition, Phone, SmallMap};
 use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -55,18 +56,6 @@ pub enum RawValue {
 impl From<&str> for RawValue {
     fn from(text: &str) -> RawValue {
         RawValue::Text(text.to_owned())
-    }
-}
-
-impl From<String> for RawValue {
-    fn from(text: String) -> RawValue {
-        RawValue::Text(text)
-    }
-}
-
-impl From<bool> for RawValue {
-    fn from(flag: bool) -> RawValue {
-        RawValue::Bool(flag)
     }
 }
 
@@ -163,16 +152,15 @@ impl PageContext {
             let kept = kept.trim();
             (!kept.is_empty()).then(|| kept.to_owned())
         };
-        let mut utm = SmallMap::new();
-        for (key, value) in &self.utm {
-            if let (true, Some(value)) = (UTM_KEYS.contains(&key.as_str()), clean(value, MAX_UTM_CHARS)) {
-                utm.insert(key.clone(), value);
-            }
-        }
         PageContext {
             page_url: self.page_url.as_deref().and_then(|v| clean(v, MAX_URL_CHARS)),
             referrer: self.referrer.as_deref().and_then(|v| clean(v, MAX_URL_CHARS)),
-            utm,
+            utm: self
+                .utm
+                .iter()
+                .filter(|(key, _)| UTM_KEYS.contains(&key.as_str()))
+                .filter_map(|(key, value)| Some((key.clone(), clean(value, MAX_UTM_CHARS)?)))
+                .collect(),
         }
     }
 }
@@ -431,7 +419,7 @@ mod tests {
         assert_eq!(lead.phone().map(Phone::as_str), Some("+14155550123"));
         assert_eq!(values.get("message"), Some(&LeadValue::Text("Leak\nin attic".into())));
         assert_eq!(values.get("newsletter"), Some(&LeadValue::Bool(true)));
-        assert!(!values.contains_key("campaign"));
+        assert_eq!(values.get("campaign"), None);
         assert_eq!(
             lead.consents(),
             [Consent { field: "consent".into(), text: "You may contact me about my request.".into(), version: "v1".into(), given: true }]

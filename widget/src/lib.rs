@@ -428,14 +428,12 @@ fn page_context(frame: bool) -> PageContext {
     let Some(window) = web_sys::window() else { return PageContext::default() };
     let location = window.location();
     let referrer = window.document().map(|d| d.referrer()).filter(|r| !r.is_empty());
-    let mut utm = SmallMap::new();
-    if let Some(params) = location.search().ok().and_then(|search| web_sys::UrlSearchParams::new_with_str(&search).ok()) {
-        for key in UTM_KEYS {
-            if let Some(value) = params.get(key) {
-                utm.insert(key.to_owned(), value);
-            }
-        }
-    }
+    let utm = location
+        .search()
+        .ok()
+        .and_then(|search| web_sys::UrlSearchParams::new_with_str(&search).ok())
+        .map(|params| UTM_KEYS.iter().filter_map(|key| Some(((*key).to_owned(), params.get(key)?))).collect())
+        .unwrap_or_default();
     if frame {
         PageContext { page_url: referrer, referrer: None, utm }
     } else {

@@ -19,11 +19,7 @@ pub struct FormState {
 impl FormState {
     /// Starts with the hidden values the embedding page set.
     pub fn new(hidden: impl IntoIterator<Item = (String, String)>) -> FormState {
-        let mut state = FormState::default();
-        for (name, value) in hidden {
-            state.values.insert(name, RawValue::Text(value));
-        }
-        state
+        FormState { values: hidden.into_iter().map(|(name, value)| (name, RawValue::Text(value))).collect(), ..Default::default() }
     }
 
     pub fn text(&self, field: &str) -> String {
@@ -76,9 +72,7 @@ impl FormState {
     }
 
     fn submission(&self, context: PageContext) -> LeadSubmission {
-        let mut fields = self.values.clone();
-        fields.retain(|_, value| *value != RawValue::Null);
-        LeadSubmission { fields, context, ..Default::default() }
+        LeadSubmission { fields: self.values.clone(), context, ..Default::default() }
     }
 }
 
