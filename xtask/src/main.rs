@@ -2,6 +2,9 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, ExitCode, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 use xtask::stack::{self, Stack, StackOptions};
 use xtask::tools::{self, Tools};
 use xtask::{build, examples, root, run, Result};
@@ -10,7 +13,8 @@ const HELP: &str = "\
 usage: cargo xtask <task>
 
   dev           install what is missing, build, migrate and seed local D1, start the Worker and the
-                examples, print their URLs (Ctrl-C stops)
+                examples, print their URLs (Ctrl-C stops; INLET_PORT, INLET_EXAMPLES_PORT and
+                INLET_STATE choose the ports, default 8787 and 8788, and the local state folder)
   test          install what is missing, build, run every test; ends with `N passed, N failed`
   e2e           install, build, and run only the browser tests
   build         release builds of the widget (www/pkg) and the Worker (edge/build)
@@ -61,10 +65,14 @@ fn build_all(tools: &Tools) -> Result {
 }
 
 fn dev(tools: &Tools) -> Result {
-    tools.setup(false)?;
-    build_all(tools)?;
     let port = env_port("INLET_PORT", 8787)?;
     let examples_port = env_port("INLET_EXAMPLES_PORT", 8788)?;
+    // Checked before the build too, so a second `cargo xtask dev` says so at once.
+    for (name, port) in [("INLET_PORT", port), ("INLET_EXAMPLES_PORT", examples_port)] {
+        stack::ensure_port_free(port).map_err(|e| format!("{e} (set {name} to use another)"))?;
+    }
+    tools.setup(false)?;
+    build_all(tools)?;
     let examples_origin = format!("http://localhost:{examples_port}");
     // The operator API's token, fresh per run; development lets destinations point at this machine.
     let operator_token = stack::random_hex(16)?;
@@ -76,7 +84,7 @@ fn dev(tools: &Tools) -> Result {
         tools,
         StackOptions {
             port: Some(port),
-            persist: root().join(".wrangler/state"),
+            persist: std::env::var_os("INLET_STATE").map_or_else(|| root().join(".wrangler/state"), Into::into),
             fresh: false,
             seed_sql: stack::demo_seed(&examples_origin),
             vars,
@@ -92,8 +100,15 @@ fn dev(tools: &Tools) -> Result {
     println!("  iframe example      {}/iframe.html", site.url);
     println!("  operator API        {}/v1/tenants/t_demo/forms/demo/destinations", stack.url);
     println!("                      (Authorization: Bearer {operator_token})");
+    // Ctrl-C reaches this process, not the stack (its own process group): stop the stack here and
+    // return once every process of it is gone, so the port is free when the prompt comes back.
+    let stop_requested = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop_requested);
+    ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst)).map_err(|e| format!("could not handle Ctrl-C: {e}"))?;
     println!("Press Ctrl-C to stop.");
-    stack.wait()
+    stack.wait(|| stop_requested.load(Ordering::SeqCst))?;
+    println!("Inlet stopped.");
+    Ok(())
 }
 
 fn env_port(name: &str, default: u16) -> Result<u16> {
@@ -221,10 +236,20 @@ fn test(tools: &Tools) -> Result {
     tools.setup(true)?;
     build_all(tools)?;
     let mut tally = Tally::default();
+    // Every stack the tests start notes its process group here, to be checked at the end.
+    let registry = root().join("target/inlet-stacks.txt");
+    let _ = std::fs::remove_file(&registry);
 
-    // Native tests (shared, the edge's pure modules, the widget's state) and the edge's HTTP tests
-    // against real workerd, which start their own stack.
-    run_tests(Command::new("cargo").args(["test", "--workspace", "--color", "never"]).current_dir(root()), &mut tally)?;
+    // Native tests (shared, the edge's pure modules, the widget's state), the edge's HTTP tests against
+    // real workerd, and the stack's own tests (`cargo xtask dev` in a terminal among them), which start
+    // their own stacks.
+    run_tests(
+        Command::new("cargo")
+            .args(["test", "--workspace", "--color", "never"])
+            .current_dir(root())
+            .env(stack::REGISTRY_ENV, &registry),
+        &mut tally,
+    )?;
 
     browser_tests(tools, &mut tally)?;
 
@@ -252,6 +277,19 @@ fn test(tools: &Tools) -> Result {
         Ok(()) => tally.passed += 1,
         Err(message) => {
             eprintln!("deploy check failed: {message}");
+            tally.failed += 1;
+        }
+    }
+
+    // Nothing the tests started is left running: test binaries keep their stack in a `static` that is
+    // never dropped, so this checks the watchdog that stops it when the binary exits.
+    match stack::wait_for_registered_stacks(&registry, stack::STOP_GRACE + Duration::from_secs(10)) {
+        Ok(count) => {
+            println!("no process left of the {count} stacks the tests started");
+            tally.passed += 1;
+        }
+        Err(message) => {
+            eprintln!("leftover check failed: {message}");
             tally.failed += 1;
         }
     }

@@ -1,13 +1,19 @@
 //! The local stack: workerd through `wrangler dev`, with local D1 migrated and seeded. Used by
 //! `cargo xtask dev`, by `cargo xtask test` for the browser tests, and by the edge's HTTP tests.
 //!
-//! Each `Stack` owns its D1 state folder and its `wrangler dev` process group. A watchdog process stops
-//! that group when the process that started it exits, so a test binary that never drops its `Stack`
-//! (a `static`) still leaves nothing running.
+//! Each `Stack` owns its D1 state folder and its `wrangler dev` process group (wrangler and the workerd
+//! it starts). Stopping a stack signals the whole group and waits until it is empty. A watchdog process
+//! stops the group when the process that started it exits, so a test binary that never drops its
+//! `Stack` (a `static`), or a `cargo xtask dev` ended by Ctrl-C, still leaves nothing running.
+//!
+//! The Worker's variables and secrets reach `wrangler dev` through an env file readable only by its
+//! owner, never through its command line, which any local user can read with `ps`.
 
 use crate::tools::Tools;
 use crate::{output, run, Result};
+use std::io::Write;
 use std::net::TcpListener;
+use std::os::unix::fs::OpenOptionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -16,15 +22,17 @@ use std::time::{Duration, Instant};
 /// Where a stack keeps its state and how it starts.
 #[derive(Debug, Clone)]
 pub struct StackOptions {
-    /// Port for the Worker; `None` picks a free one.
+    /// Port for the Worker; `None` picks a free one. A port already in use is an error, never
+    /// someone else's server adopted as ours.
     pub port: Option<u16>,
     /// Folder for local D1 (and later Durable Object and Queue) state.
     pub persist: PathBuf,
     /// Start from an empty database.
     pub fresh: bool,
-    /// SQL run after migrations and before the Worker starts.
+    /// SQL run after migrations and before the Worker starts (none if empty).
     pub seed_sql: String,
-    /// Extra Worker variables (`--var NAME:VALUE`), e.g. provider base URLs pointing at test receivers.
+    /// Extra Worker variables and secrets, e.g. provider base URLs pointing at test receivers, or an
+    /// operator token. Written to the stack's env file (mode 0600), not to a command line.
     pub vars: Vec<(String, String)>,
 }
 
@@ -44,20 +52,30 @@ impl Stack {
         if !built.exists() {
             return Err(format!("{} is missing: run `cargo xtask build` first", built.display()));
         }
+        let port = match options.port {
+            Some(port) => {
+                ensure_port_free(port)?;
+                port
+            }
+            None => free_port()?,
+        };
         if options.fresh && options.persist.exists() {
             std::fs::remove_dir_all(&options.persist).map_err(|e| format!("{}: {e}", options.persist.display()))?;
         }
         std::fs::create_dir_all(&options.persist).map_err(|e| format!("{}: {e}", options.persist.display()))?;
         let persist = options.persist.canonicalize().map_err(|e| e.to_string())?;
         migrate(tools, &persist)?;
-        let seed = persist.join("seed.sql");
-        std::fs::write(&seed, &options.seed_sql).map_err(|e| format!("{}: {e}", seed.display()))?;
-        run(tools.wrangler().args(["d1", "execute", "DB", "--local", "--persist-to"]).arg(&persist).arg("--file").arg(&seed))?;
+        if !options.seed_sql.trim().is_empty() {
+            let seed = persist.join("seed.sql");
+            std::fs::write(&seed, &options.seed_sql).map_err(|e| format!("{}: {e}", seed.display()))?;
+            run(tools.wrangler().args(["d1", "execute", "DB", "--local", "--persist-to"]).arg(&persist).arg("--file").arg(&seed))?;
+        }
 
-        let port = match options.port {
-            Some(port) => port,
-            None => free_port()?,
-        };
+        // A fresh secret per stack, as an operator's would be: no secret is ever committed.
+        let mut vars = vec![("INLET_SECRET".to_owned(), random_hex(24)?)];
+        vars.extend(options.vars.iter().cloned());
+        let env_file = persist.join("worker.env");
+        write_env_file(&env_file, &vars)?;
         let log_path = persist.join("wrangler.log");
         let log = std::fs::File::create(&log_path).map_err(|e| e.to_string())?;
         let mut command = tools.wrangler();
@@ -66,12 +84,8 @@ impl Stack {
             .arg(free_port()?.to_string())
             .args(["--show-interactive-dev-session=false", "--persist-to"])
             .arg(&persist)
-            // A fresh secret per stack, as an operator's would be: no secret is ever committed.
-            .arg("--var")
-            .arg(format!("INLET_SECRET:{}", random_hex(24)?));
-        for (name, value) in &options.vars {
-            command.arg("--var").arg(format!("{name}:{value}"));
-        }
+            .arg("--env-file")
+            .arg(&env_file);
         let child = command
             .stdin(Stdio::null())
             .stdout(log.try_clone().map_err(|e| e.to_string())?)
@@ -80,6 +94,7 @@ impl Stack {
             .spawn()
             .map_err(|e| format!("could not start wrangler dev: {e}"))?;
         stop_when_this_process_exits(child.id());
+        register(child.id())?;
         let mut stack = Stack { url: format!("http://127.0.0.1:{port}"), persist, tools: tools.clone(), child };
         stack.wait_until_healthy(&log_path)?;
         Ok(stack)
@@ -121,14 +136,83 @@ impl Stack {
             .unwrap_or_default())
     }
 
-    /// Waits for the stack until it stops (for `cargo xtask dev`).
-    pub fn wait(&mut self) -> Result {
-        self.child.wait().map(|_| ()).map_err(|e| e.to_string())
+    /// The process group of `wrangler dev` and the workerd it started.
+    pub fn process_group(&self) -> u32 {
+        self.child.id()
     }
 
+    /// Waits until the stack stops by itself, or until `stop_requested` turns true (for
+    /// `cargo xtask dev`, whose Ctrl-C handler sets it), then stops it.
+    pub fn wait(&mut self, stop_requested: impl Fn() -> bool) -> Result {
+        loop {
+            if let Some(status) = self.child.try_wait().map_err(|e| e.to_string())? {
+                self.stop();
+                return Err(format!("wrangler dev exited ({status}); see {}", self.persist.join("wrangler.log").display()));
+            }
+            if stop_requested() {
+                self.stop();
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Stops every process of the stack and returns once they are gone: a polite TERM, and a KILL for
+    /// whatever is still there after a grace period.
     pub fn stop(&mut self) {
-        kill_group(self.child.id());
+        let group = self.child.id();
+        signal_group(group, "TERM");
+        let deadline = Instant::now() + STOP_GRACE;
+        while Instant::now() < deadline && !(self.reap() && group_members(group).is_empty()) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        if !group_members(group).is_empty() {
+            signal_group(group, "KILL");
+        }
         let _ = self.child.wait();
+    }
+
+    /// Collects wrangler's exit status if it has exited; `true` once it has.
+    fn reap(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(Some(_)))
+    }
+}
+
+/// How long a stack's processes get to exit after TERM before they are killed.
+pub const STOP_GRACE: Duration = Duration::from_secs(10);
+
+/// Names a file to which every stack started with it in the environment appends its process group,
+/// so `cargo xtask test` can check at the end that every stack its tests started is gone.
+pub const REGISTRY_ENV: &str = "INLET_STACK_REGISTRY";
+
+fn register(group: u32) -> Result {
+    let Some(path) = std::env::var_os(REGISTRY_ENV) else { return Ok(()) };
+    let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&path).map_err(|e| format!("{path:?}: {e}"))?;
+    writeln!(file, "{group}").map_err(|e| format!("{path:?}: {e}"))
+}
+
+/// Waits up to `patience` for every stack group named in `registry` to be empty; returns how many
+/// stacks there were, or the processes still running.
+pub fn wait_for_registered_stacks(registry: &Path, patience: Duration) -> Result<usize> {
+    let text = std::fs::read_to_string(registry).unwrap_or_default();
+    let groups: Vec<u32> = text.lines().filter_map(|line| line.trim().parse().ok()).collect();
+    let deadline = Instant::now() + patience;
+    loop {
+        let left: Vec<u32> = groups.iter().flat_map(|group| group_members(*group)).collect();
+        if left.is_empty() {
+            return Ok(groups.len());
+        }
+        if Instant::now() >= deadline {
+            let described: Vec<String> = left
+                .iter()
+                .map(|pid| {
+                    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+                    format!("{pid}: {}", String::from_utf8_lossy(&cmdline).replace('\0', " "))
+                })
+                .collect();
+            return Err(format!("processes of stopped stacks are still running:\n{}", described.join("\n")));
+        }
+        std::thread::sleep(Duration::from_millis(200));
     }
 }
 
@@ -142,19 +226,49 @@ pub fn migrate(tools: &Tools, persist: &Path) -> Result {
     run(tools.wrangler().args(["d1", "migrations", "apply", "DB", "--local", "--persist-to"]).arg(persist))
 }
 
+/// Fails, naming the port, if something already listens on `port` (on 127.0.0.1 or every address).
+pub fn ensure_port_free(port: u16) -> Result {
+    match TcpListener::bind(("127.0.0.1", port)) {
+        Ok(_) => Ok(()),
+        Err(_) => Err(format!("port {port} is already in use, perhaps by an Inlet started earlier: stop that one, or pick another port")),
+    }
+}
+
 pub fn free_port() -> Result<u16> {
     let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     listener.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
 }
 
-fn kill_group(pid: u32) {
-    let _ = Command::new("kill").args(["-TERM", "--", &format!("-{pid}")]).stderr(Stdio::null()).status();
+/// Sends `signal` to process group `group` with the system's `kill` program (not a shell builtin:
+/// dash's `kill` refuses the `--` that keeps a negative group id from reading as an option).
+fn signal_group(group: u32, signal: &str) {
+    let _ = Command::new("kill").args(["-s", signal, "--", &format!("-{group}")]).stderr(Stdio::null()).status();
 }
 
-/// A detached shell that stops the group `pid` leads once this process is gone.
-fn stop_when_this_process_exits(pid: u32) {
+/// The processes whose process group is `group`, read from `/proc`.
+pub fn group_members(group: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| stat_group(&stat) == Some(group)))
+        .collect()
+}
+
+/// The process group field of a `/proc/PID/stat` line: `pid (comm) state ppid pgrp ...`, where `comm`
+/// may itself hold spaces and parentheses.
+fn stat_group(stat: &str) -> Option<u32> {
+    let (_, after_comm) = stat.rsplit_once(')')?;
+    after_comm.split_whitespace().nth(2)?.parse().ok()
+}
+
+/// A detached shell that stops the group `group` leads once this process is gone. The shell is dash on
+/// Debian, so `kill` is given the POSIX form `-SIGNAL -GROUP`, with no `--`.
+fn stop_when_this_process_exits(group: u32) {
     let me = std::process::id();
-    let script = format!("while kill -0 {me} 2>/dev/null; do sleep 1; done; kill -TERM -- -{pid} 2>/dev/null");
+    let script = format!(
+        "while kill -0 {me} 2>/dev/null; do sleep 1; done; kill -TERM -{group} 2>/dev/null; sleep {grace}; kill -KILL -{group} 2>/dev/null",
+        grace = STOP_GRACE.as_secs()
+    );
     let _ = Command::new("sh")
         .args(["-c", &script])
         .stdin(Stdio::null())
@@ -162,6 +276,27 @@ fn stop_when_this_process_exits(pid: u32) {
         .stderr(Stdio::null())
         .process_group(0)
         .spawn();
+}
+
+/// Writes the Worker's variables as a dotenv file that only its owner can read. Values are quoted; a
+/// value that quoting cannot carry (a quote, a backslash, a line break) is refused.
+fn write_env_file(path: &Path, vars: &[(String, String)]) -> Result {
+    let mut text = String::new();
+    for (name, value) in vars {
+        if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') || value.contains(['"', '\\', '\n', '\r']) {
+            return Err(format!("variable {name} cannot be written to an env file"));
+        }
+        text.push_str(&format!("{name}=\"{value}\"\n"));
+    }
+    // Removed first: an existing file would keep its old mode.
+    let _ = std::fs::remove_file(path);
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    file.write_all(text.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// `bytes` random bytes from the kernel, as hex.

@@ -60,12 +60,15 @@ impl Tools {
         self.node_modules.join("@esbuild/linux-x64/bin/esbuild")
     }
 
-    /// `wrangler` run under Node 22, with telemetry and network look-ups off.
+    /// `wrangler` run under Node 22, with telemetry and network look-ups off, and never interactive:
+    /// in a terminal, `d1 migrations apply` would otherwise stop `cargo xtask dev` at a confirmation
+    /// prompt.
     pub fn wrangler(&self) -> Command {
         let mut command = Command::new(self.node());
         command
             .arg(self.node_modules.join("wrangler/bin/wrangler.js"))
             .current_dir(root())
+            .stdin(std::process::Stdio::null())
             .env("WRANGLER_SEND_METRICS", "false")
             .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
             .env("NO_COLOR", "1");
