@@ -96,6 +96,15 @@ async fn dispatch(route: Route, method: Method, req: Request, env: &Env) -> Resu
             };
             Ok(origin.expose(reply))
         }
+        Route::FormToken { form_id } => {
+            let form = find_form(env, &form_id).await?;
+            let origin = BrowserOrigin::check(&req, &form)?;
+            let reply = match method {
+                Method::Options => preflight(&origin, "GET, HEAD"),
+                _ => renew_token(&req, env, &form)?,
+            };
+            Ok(origin.expose(reply))
+        }
         Route::Leads { form_id } => {
             let db = env.d1("DB")?;
             let form = store::find_form(&db, &form_id).await?.ok_or_else(Problem::form_not_found)?;
@@ -166,26 +175,33 @@ fn preflight(origin: &BrowserOrigin, methods: &str) -> Reply {
     }
 }
 
-/// Takes one submission: limits, then idempotency, then shape, Turnstile, the form's rules, and the
-/// spam verdict, in that order, so the cheapest refusals come first and a retry never stores twice.
+/// Takes one submission. The order (ARCHITECTURE.md, "Intake order") keeps the cheap refusals first and
+/// keeps junk out of the form's ceiling: a malformed or invalid request costs at most its sender's own
+/// budget, never the budget the form's real visitors share, and a retry of a stored submission is
+/// answered from the store before any limit is asked.
 async fn accept_lead(mut req: Request, env: &Env, db: &D1Database, form: &StoredForm) -> Result<Reply, Failure> {
     require_json(&req)?;
-    let secret = secret(env)?;
-    let client_ip = req.headers().get("cf-connecting-ip")?;
-    enforce_limits(env, form, &secret, client_ip.as_deref()).await?;
     let idempotency_key = idempotency_key(&req)?;
     let body = read_body(&mut req, MAX_BODY_BYTES).await?;
-    let hash = spam::body_hash(&body);
+    let submission = parse_submission(&body)?;
+    let fingerprint = submission_fingerprint(&submission);
     if let Some(key) = &idempotency_key
-        && let Some(reply) = replay(db, form, key, &hash).await?
+        && let Some(reply) = replay(db, form, key, &fingerprint).await?
     {
         return Ok(reply);
     }
-    let submission = parse_submission(&body)?;
-    if let Some(settings) = &form.settings.turnstile {
-        check_turnstile(env, &settings.secret, submission.turnstile.as_deref(), client_ip.as_deref()).await?;
-    }
+    let secret = secret(env)?;
+    let client_ip = req.headers().get("cf-connecting-ip")?;
+    let limits = &form.settings.rate_limit;
+    let client = spam::client_key(&secret, client_ip.as_deref().unwrap_or("unknown"));
+    take_limit(env, &format!("client:{}:{client}", form.definition.id), limits.per_client).await?;
     let lead = Lead::parse(&form.definition, &submission).map_err(Problem::validation_failed)?;
+    if let Some(settings) = &form.settings.turnstile {
+        let own_host = req.url()?.host_str().unwrap_or_default().to_owned();
+        check_turnstile(env, &settings.secret, &submission, client_ip.as_deref(), &form.allowed_origins, &own_host).await?;
+    }
+    // Only a submission that is well formed, valid and past Turnstile counts toward the form's ceiling.
+    take_limit(env, &format!("form:{}", form.definition.id), limits.per_form).await?;
     let now_ms = js_sys::Date::now();
     let min_fill_ms = u64::from(form.settings.min_fill_seconds) * 1000;
     let verdict = spam::verdict(
@@ -215,13 +231,13 @@ async fn accept_lead(mut req: Request, env: &Env, db: &D1Database, form: &Stored
             Verdict::Human => None,
             Verdict::Bot(reason) => Some(reason),
         },
-        idempotency: idempotency_key.as_deref().map(|key| (key, hash.as_str())),
+        idempotency: idempotency_key.as_deref().map(|key| (key, fingerprint.as_str())),
         deliveries: &deliveries,
     };
     if let Err(error) = store::insert_lead(db, &new_lead).await {
         // A concurrent request with the same key may have stored first: answer as it was answered.
         if let Some(key) = &idempotency_key
-            && let Some(reply) = replay(db, form, key, &hash).await?
+            && let Some(reply) = replay(db, form, key, &fingerprint).await?
         {
             return Ok(reply);
         }
@@ -237,6 +253,29 @@ async fn accept_lead(mut req: Request, env: &Env, db: &D1Database, form: &Stored
         console_error!("lead {id}: queueing its deliveries failed, the sweep will retry: {error}");
     }
     Ok(created(&id))
+}
+
+/// What an idempotency key is checked against: the submission without the proofs about its sender
+/// (the form token and the Turnstile response), which a retry may carry renewed. Serialising our own
+/// struct cannot fail (string keys, no floats).
+fn submission_fingerprint(submission: &LeadSubmission) -> String {
+    let content = LeadSubmission { token: None, turnstile: None, ..submission.clone() };
+    spam::body_hash(&serde_json::to_vec(&content).unwrap_or_default())
+}
+
+/// `GET /v1/forms/{id}/token?previous=...`: a fresh form token, renewed from the one the widget holds
+/// (see `spam::renewed_token`). Never cached: each answer is for its asker.
+fn renew_token(req: &Request, env: &Env, form: &StoredForm) -> Result<Reply, Failure> {
+    let url = req.url()?;
+    let previous = url.query_pairs().find(|(name, _)| name == "previous").map(|(_, value)| value.into_owned());
+    let min_fill_ms = u64::from(form.settings.min_fill_seconds) * 1000;
+    let token = spam::renewed_token(&secret(env)?, &form.definition.id, previous.as_deref(), js_sys::Date::now() as u64, min_fill_ms);
+    Ok(Reply::json(200, &Renewed { token: &token }).header("cache-control", "no-store").header(FORM_TOKEN_HEADER, token.clone()))
+}
+
+#[derive(Serialize)]
+struct Renewed<'a> {
+    token: &'a str,
 }
 
 fn created(id: &str) -> Reply {
@@ -266,17 +305,12 @@ pub(crate) fn allow_private_destinations(env: &Env) -> bool {
     setting(env, "ALLOW_PRIVATE_DESTINATIONS").is_some_and(|v| v == "true")
 }
 
-/// Per-client, then per-form. The client is known only by a keyed hash of its address.
-async fn enforce_limits(env: &Env, form: &StoredForm, secret: &[u8], client_ip: Option<&str>) -> Result<(), Failure> {
-    let limits = &form.settings.rate_limit;
-    let form_id = &form.definition.id;
-    let client = spam::client_key(secret, client_ip.unwrap_or("unknown"));
-    for (key, limit) in [(format!("client:{form_id}:{client}"), limits.per_client), (format!("form:{form_id}"), limits.per_form)] {
-        if let Decision::Limited { retry_after } = limiter::take(env, &key, limit).await? {
-            return Err(Problem::rate_limited(retry_after).into());
-        }
+/// Takes one request from the rate-limit bucket `key`, or refuses with `429`.
+async fn take_limit(env: &Env, key: &str, limit: crate::settings::Limit) -> Result<(), Failure> {
+    match limiter::take(env, key, limit).await? {
+        Decision::Limited { retry_after } => Err(Problem::rate_limited(retry_after).into()),
+        Decision::Allowed => Ok(()),
     }
-    Ok(())
 }
 
 /// The `Idempotency-Key` header, if any: 1 to 255 visible ASCII characters (quotes, as the draft's
@@ -299,14 +333,21 @@ async fn replay(db: &D1Database, form: &StoredForm, key: &str, hash: &str) -> Re
     }
 }
 
-async fn check_turnstile(env: &Env, secret: &str, token: Option<&str>, client_ip: Option<&str>) -> Result<(), Failure> {
-    let Some(token) = token.filter(|t| !t.is_empty() && t.len() <= 2048) else {
+async fn check_turnstile(
+    env: &Env,
+    secret: &str,
+    submission: &LeadSubmission,
+    client_ip: Option<&str>,
+    allowed_origins: &[String],
+    own_host: &str,
+) -> Result<(), Failure> {
+    let Some(token) = submission.turnstile.as_deref().filter(|t| !t.is_empty() && t.len() <= 2048) else {
         return Err(Problem::turnstile_failed().into());
     };
-    let base = env.var("TURNSTILE_BASE_URL").map(|v| v.to_string()).unwrap_or_else(|_| DEFAULT_TURNSTILE_BASE_URL.to_owned());
+    let base = setting(env, "TURNSTILE_BASE_URL").unwrap_or_else(|| DEFAULT_TURNSTILE_BASE_URL.to_owned());
     match turnstile::verify(&base, secret, token, client_ip).await {
-        Ok(true) => Ok(()),
-        Ok(false) => Err(Problem::turnstile_failed().into()),
+        Ok(verdict) if verdict.accepts(allowed_origins, own_host) => Ok(()),
+        Ok(_) => Err(Problem::turnstile_failed().into()),
         Err(cause) => {
             console_error!("turnstile: {cause}");
             Err(Problem::turnstile_unavailable().into())
@@ -371,7 +412,10 @@ async fn embed(env: &Env, form_id: &str, locale: Locale) -> Result<Reply, Failur
     let form = match find_form(env, form_id).await {
         Ok(form) => form,
         Err(Failure::Problem(problem)) if problem.status == 404 => {
-            return Ok(Reply::new(404, "text/html; charset=utf-8", page::not_found_page()));
+            // Any site may frame this sentence: it is what a site that embeds a deleted form shows.
+            return Ok(Reply::new(404, "text/html; charset=utf-8", page::not_found_page())
+                .header("content-security-policy", page::NOT_FOUND_CSP)
+                .header("cache-control", "no-store"));
         }
         Err(failure) => return Err(failure),
     };

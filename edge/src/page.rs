@@ -49,6 +49,10 @@ pub fn not_found_page() -> &'static str {
      <p>This form is not available.</p></html>\n"
 }
 
+/// The policy of the embed's "form not found" page: nothing to load, and framed by anyone, since a
+/// site that still embeds a deleted form should show the sentence, not a browser error.
+pub const NOT_FOUND_CSP: &str = "default-src 'none'; frame-ancestors *";
+
 /// The embed page's policy: only our own scripts, styles and API, and framing only by the sites the
 /// form's owner listed.
 pub fn embed_csp(allowed_origins: &[String]) -> String {

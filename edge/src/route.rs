@@ -9,6 +9,8 @@ pub enum Route {
     Health,
     OpenApi,
     Form { form_id: String },
+    /// A renewed form token for a widget that has held its own for long.
+    FormToken { form_id: String },
     Leads { form_id: String },
     Embed { form_id: String },
     /// The operator API (bearer token): a form's destinations, one destination, its secret rotation,
@@ -62,6 +64,7 @@ pub const TABLE: &[(&str, &str)] = &[
     ("/health", "GET, HEAD"),
     ("/v1/openapi.json", "GET, HEAD"),
     ("/v1/forms/{form_id}", "GET, HEAD, OPTIONS"),
+    ("/v1/forms/{form_id}/token", "GET, HEAD, OPTIONS"),
     ("/v1/forms/{form_id}/leads", "POST, OPTIONS"),
     ("/embed/{form_id}", "GET, HEAD"),
     ("/v1/tenants/{tenant_id}/forms/{form_id}/destinations", "GET, HEAD, POST"),
@@ -85,6 +88,9 @@ pub fn route(method: Method, path: &str) -> Routed {
         ["health"] => (Route::Health, allowed("/health")),
         ["v1", "openapi.json"] => (Route::OpenApi, allowed("/v1/openapi.json")),
         ["v1", "forms", id] if is_id(id) => (Route::Form { form_id: (*id).to_owned() }, allowed("/v1/forms/{form_id}")),
+        ["v1", "forms", id, "token"] if is_id(id) => {
+            (Route::FormToken { form_id: (*id).to_owned() }, allowed("/v1/forms/{form_id}/token"))
+        }
         ["v1", "forms", id, "leads"] if is_id(id) => {
             (Route::Leads { form_id: (*id).to_owned() }, allowed("/v1/forms/{form_id}/leads"))
         }

@@ -16,6 +16,7 @@ mod map;
 mod phone;
 mod submission;
 mod text;
+mod token;
 
 pub use email::Email;
 pub use error::{ErrorCode, FieldError};
@@ -25,3 +26,4 @@ pub use form::{DefinitionError, Field, FieldKind, FormDefinition};
 pub use phone::{Country, Phone};
 pub use submission::{field_error, field_errors, Consent, Lead, LeadSubmission, LeadValue, PageContext, RawValue, UTM_KEYS};
 pub use text::{MAX_MULTI_LINE_CHARS, MAX_SINGLE_LINE_CHARS};
+pub use token::{FORM_TOKEN_MAX_AGE_SECONDS, FORM_TOKEN_RENEW_AFTER_SECONDS};

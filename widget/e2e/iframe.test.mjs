@@ -65,3 +65,13 @@ test("axe-core finds no WCAG 2.1 AA violations in the embed page", async () => {
   await assertAccessible(frame, null);
   await page.close();
 });
+
+test("a frame of a form that no longer exists shows a sentence, not a browser error", async () => {
+  const page = await newPage(browser);
+  await page.goto(`${EXAMPLES}/iframe.html?form=deleted-form`);
+  const frame = page.frameLocator("iframe.inlet");
+  // Blocked framing would leave Chromium's error page (or nothing) in the frame instead.
+  await frame.getByText("This form is not available.").waitFor({ timeout: 10_000 });
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});

@@ -113,7 +113,11 @@ fn seed() -> String {
     for (id, settings) in [
         ("burst", limit(5, 1000)),
         ("ceiling", limit(100, 3)),
+        ("junk", limit(100, 3)),
+        ("retry", limit(1, 1000)),
+        ("v6", limit(3, 1000)),
         ("timed", json!({"min_fill_seconds": 2})),
+        ("aged", json!({"min_fill_seconds": 2, "rate_limit": {"per_client": {"limit": 1000, "window_seconds": 60}}})),
         ("human", turnstile(receiver::TURNSTILE_PASSES)),
         ("robot", turnstile(receiver::TURNSTILE_FAILS)),
         ("spent", turnstile(receiver::TURNSTILE_SPENT)),
@@ -201,6 +205,18 @@ impl TestApp {
     pub fn form_token(&self, form_id: &str) -> String {
         let answer = self.get_path(&format!("/v1/forms/{form_id}"));
         answer.header("inlet-form-token").unwrap_or_else(|| panic!("no token: {answer:?}")).to_owned()
+    }
+
+    /// A token for `form_id` as the Worker would have issued it at `issued_ms`, signed with the
+    /// stack's own secret (read from its env file), to stand for a token served long ago.
+    pub fn token_issued_at(&self, form_id: &str, issued_ms: u64) -> String {
+        let env = std::fs::read_to_string(self.stack.persist.join("worker.env")).unwrap_or_default();
+        let secret = env
+            .lines()
+            .find_map(|line| line.strip_prefix("INLET_SECRET=\""))
+            .map(|rest| rest.trim_end_matches('"').to_owned())
+            .unwrap_or_else(|| panic!("no INLET_SECRET in the stack's env file"));
+        inlet_edge::spam::form_token(secret.as_bytes(), form_id, issued_ms)
     }
 
     pub fn query(&self, sql: &str) -> Vec<Value> {

@@ -59,6 +59,10 @@ fn the_iframe_page_embeds_the_widget_and_only_on_the_forms_sites() {
     let missing = app.get_path("/embed/nope");
     assert_eq!(missing.status, 404);
     assert!(missing.body.contains("This form is not available."));
+    // A site that still embeds a deleted form shows that sentence, not a browser error.
+    let csp = missing.header("content-security-policy").unwrap_or_default();
+    assert!(csp.contains("frame-ancestors *") && !csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert_eq!(missing.header("cache-control"), Some("no-store"));
 }
 
 #[test]
