@@ -48,6 +48,18 @@ impl Api {
         Some((read_json(response).await?, token))
     }
 
+    /// A renewed token in exchange for the one held (see the edge's `spam::renewed_token`); `None` if
+    /// the edge could not be asked, in which case the held one is sent as it is.
+    pub async fn renew_token(&self, form_id: &str, previous: Option<&str>) -> Option<String> {
+        let previous = String::from(js_sys::encode_uri_component(previous.unwrap_or_default()));
+        let url = format!("{}/v1/forms/{form_id}/token?previous={previous}", self.base);
+        let response = Request::get(&url).send().await.ok()?;
+        if !response.ok() {
+            return None;
+        }
+        response.headers().get("inlet-form-token")
+    }
+
     pub async fn submit(&self, form_id: &str, idempotency_key: &str, submission: &LeadSubmission) -> SubmitOutcome {
         let url = format!("{}/v1/forms/{form_id}/leads", self.base);
         let request = crate::json::to_string(submission).and_then(|body| {

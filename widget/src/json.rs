@@ -309,7 +309,10 @@ mod tests {
     fn writes_what_serde_json_writes() {
         let value = submission("Ada \"the\" Countess\\\n\t\u{1}\u{7f}é😀");
         assert_eq!(to_string(&value), serde_json::to_string(&value).ok());
-        let outbox = vec![Pending { key: "k1".to_owned(), submission: value.clone() }, Pending { key: "k2".to_owned(), submission: value }];
+        let outbox = vec![
+            Pending { key: "k1".to_owned(), submission: value.clone(), token_received: Some("1700000000000".to_owned()) },
+            Pending { key: "k2".to_owned(), submission: value, token_received: None },
+        ];
         assert_eq!(to_string(&outbox), serde_json::to_string(&outbox).ok());
         assert_eq!(to_string(&Vec::<Pending>::new()).as_deref(), Some("[]"));
     }

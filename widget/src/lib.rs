@@ -59,7 +59,8 @@ pub fn mount(container: web_sys::HtmlElement, options: JsValue) {
             Some((definition, token)) => {
                 let context = page_context(options.frame);
                 let outbox = Outbox::new(&options.api, &definition.id);
-                let props = Setup { api, outbox, context, hidden: options.hidden, locale, token };
+                let token_received = now_ms().to_string();
+                let props = Setup { api, outbox, context, hidden: options.hidden, locale, token, token_received };
                 mount_to(container, move || view! { <LeadForm definition setup=props /> }).forget();
             }
             None => container.set_text_content(Some(locale.text().load_failure)),
@@ -77,6 +78,8 @@ struct Setup {
     locale: Locale,
     /// Served with the definition; sent back so the edge can time the visitor.
     token: Option<String>,
+    /// When the token arrived (`now_ms`, as digits).
+    token_received: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -120,9 +123,17 @@ async fn flush(api: Api, outbox: Outbox, form_id: String, ui: Ui) {
     }
     let text = ui.locale.text();
     let mut failures = 0;
-    while let Some(pending) = outbox.load().into_iter().next() {
+    while let Some(mut pending) = outbox.load().into_iter().next() {
         if !matches!(ui.status.get_untracked(), Status::Retrying(_)) {
             ui.status.set(Status::Sending);
+        }
+        // An old token no longer counts as a person's at the edge: renew it first.
+        if state::token_needs_renewal(pending.token_received.as_deref(), now_ms())
+            && let Some(token) = api.renew_token(&form_id, pending.submission.token.as_deref()).await
+        {
+            pending.submission.token = Some(token);
+            pending.token_received = Some(now_ms().to_string());
+            outbox.replace(&pending);
         }
         match api.submit(&form_id, &pending.key, &pending.submission).await {
             SubmitOutcome::Created => {
@@ -171,6 +182,11 @@ async fn flush(api: Api, outbox: Outbox, form_id: String, ui: Ui) {
     outbox.end_flush();
 }
 
+/// The browser's clock, in whole milliseconds since the epoch.
+fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
+}
+
 async fn sleep(ms: u32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         if let Some(window) = web_sys::window() {
@@ -207,7 +223,7 @@ fn flush_when_online(api: Api, outbox: Outbox, form_id: String, ui: Ui) {
 
 #[component]
 fn LeadForm(definition: FormDefinition, setup: Setup) -> impl IntoView {
-    let Setup { api, outbox, context, hidden, locale, token } = setup;
+    let Setup { api, outbox, context, hidden, locale, token, token_received } = setup;
     let text = locale.text();
     let hidden = hidden.into_iter().filter(|(name, _)| {
         definition.field(name).is_some_and(|f| matches!(f.kind, FieldKind::Hidden { .. }))
@@ -243,7 +259,7 @@ fn LeadForm(definition: FormDefinition, setup: Setup) -> impl IntoView {
                 submission.token = token.clone();
                 submission.honeypot = honeypot.get_untracked().map(|input| input.value()).filter(|v| !v.is_empty());
                 let mut queue = outbox.load();
-                state::enqueue(&mut queue, Pending { key: new_key(), submission });
+                state::enqueue(&mut queue, Pending { key: new_key(), submission, token_received: Some(token_received.clone()) });
                 outbox.save(&queue);
                 status.set(Status::Sending);
                 spawn_local(flush(api.clone(), outbox.clone(), form_id.clone(), ui));

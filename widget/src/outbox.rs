@@ -47,6 +47,15 @@ impl Outbox {
         }
     }
 
+    /// Saves a changed entry (a renewed token) in place of the one with its key.
+    pub fn replace(&self, changed: &Pending) {
+        let mut pending = self.load();
+        for entry in pending.iter_mut().filter(|p| p.key == changed.key) {
+            *entry = changed.clone();
+        }
+        self.save(&pending);
+    }
+
     pub fn remove(&self, idempotency_key: &str) {
         let mut pending = self.load();
         pending.retain(|p| p.key != idempotency_key);

@@ -2,7 +2,9 @@
 //! tried to send, and what the server refused. No DOM here, so every rule about *when* an error shows
 //! is a native test; *what* is an error is `shared`'s alone.
 
-use inlet_shared::{field_error, field_errors, FieldError, FormDefinition, LeadSubmission, PageContext, RawValue, SmallMap};
+use inlet_shared::{
+    field_error, field_errors, FieldError, FormDefinition, LeadSubmission, PageContext, RawValue, SmallMap, FORM_TOKEN_RENEW_AFTER_SECONDS,
+};
 use serde::{Deserialize, Serialize};
 
 /// Invariant: `server_errors` only holds errors for fields the visitor has not changed since the server
@@ -79,10 +81,26 @@ impl FormState {
 /// A submission the visitor sent that the edge has not yet confirmed. It lives in the browser's storage
 /// until an answer arrives, so a closed tab or a dropped connection loses nothing, and it keeps its
 /// idempotency key, so however often it is sent it is stored once.
+///
+/// Its form token ages while it waits (a tab left open, a lead sent from the outbox on a later visit),
+/// so it keeps when the browser received it, and is renewed before sending once it is old.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Pending {
     pub key: String,
     pub submission: LeadSubmission,
+    /// When the browser received `submission.token`: milliseconds since the epoch by its own clock,
+    /// as digits, since the outbox holds no numbers. Absent in entries saved by an older widget.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_received: Option<String>,
+}
+
+/// Whether a token received at `received` (as `Pending::token_received` has it) should be renewed
+/// before sending at `now_ms`: once it is old, and whenever its age cannot be told (no time, or a
+/// clock that has gone back), since a renewal costs one small request and an expired token costs
+/// the lead its place in the business's inbox.
+pub fn token_needs_renewal(received: Option<&str>, now_ms: u64) -> bool {
+    let Some(received) = received.and_then(|r| r.parse::<u64>().ok()) else { return true };
+    now_ms < received || now_ms - received >= u64::from(FORM_TOKEN_RENEW_AFTER_SECONDS) * 1000
 }
 
 /// The most submissions kept waiting per form; the oldest make way (a visitor does not queue more).
@@ -174,6 +192,7 @@ mod tests {
         let pending = |key: &str, email: &str| Pending {
             key: key.to_owned(),
             submission: LeadSubmission { fields: [("email".to_owned(), RawValue::from(email))].into(), ..Default::default() },
+            token_received: None,
         };
         let mut outbox = Vec::new();
         assert_eq!(enqueue(&mut outbox, pending("k1", "a@b.co")).key, "k1");
@@ -194,5 +213,21 @@ mod tests {
         state.set("email", RawValue::from("other@example.com"));
         assert_eq!(code(&state, "email"), None);
         assert_eq!(state.text("source"), "spring");
+    }
+
+    #[test]
+    fn a_token_is_renewed_once_old_or_of_unknown_age() {
+        let renew_after = u64::from(FORM_TOKEN_RENEW_AFTER_SECONDS) * 1000;
+        let received = 1_700_000_000_000u64;
+        let at = |now: u64| token_needs_renewal(Some(&received.to_string()), now);
+        assert!(!at(received));
+        assert!(!at(received + renew_after - 1));
+        assert!(at(received + renew_after));
+        // Lunch: an hour and a half later.
+        assert!(at(received + 90 * 60_000));
+        // A clock set back, no time, or nonsense: renew.
+        assert!(at(received - 1));
+        assert!(token_needs_renewal(None, received));
+        assert!(token_needs_renewal(Some("soon"), received));
     }
 }
