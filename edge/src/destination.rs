@@ -135,8 +135,9 @@ pub fn check_name(raw: &str) -> Result<String, Refusal> {
 }
 
 /// Checks a URL a delivery will POST to. Outside development it must be `https` and name a public
-/// host: no loopback, private, link-local, shared (CGNAT), multicast or reserved address, no
-/// single-label or `.localhost`/`.local`/`.internal` name, no credentials.
+/// host: no loopback, private, link-local, shared (CGNAT), multicast or reserved address, none
+/// carried inside an IPv6 transition address (6to4, Teredo, SIIT, NAT64), no single-label or
+/// `.localhost`/`.local`/`.internal` name, no credentials.
 ///
 /// A public name that resolves to a private address cannot be caught here (a Worker has no DNS API);
 /// Cloudflare's network does not route a Worker's `fetch` into private networks, which covers it.
@@ -187,11 +188,13 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
         || (a == 100 && (64..128).contains(&b)) // shared address space (CGNAT), RFC 6598
         || (a == 192 && b == 0 && ip.octets()[2] == 0) // IETF protocol assignments
         || (a == 198 && (b == 18 || b == 19)) // benchmarking, RFC 2544
+        || (a == 192 && b == 88 && ip.octets()[2] == 99) // 6to4 relay anycast, RFC 7526
         || a >= 240) // reserved
 }
 
 fn is_public_v6(ip: Ipv6Addr) -> bool {
-    // Addresses that carry an IPv4 address are judged by it: mapped, compatible, and NAT64.
+    // Addresses that carry an IPv4 address are judged by it: mapped, compatible, and the well-known
+    // NAT64 prefix 64:ff9b::/96 (a public translator reaches only the public IPv4 Internet through it).
     if let Some(v4) = ip.to_ipv4_mapped() {
         return is_public_v4(v4);
     }
@@ -207,7 +210,15 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         || (segments[0] & 0xfe00) == 0xfc00 // unique local, fc00::/7
         || (segments[0] & 0xffc0) == 0xfe80 // link-local, fe80::/10
         || (segments[0] & 0xffc0) == 0xfec0 // site-local (deprecated), fec0::/10
-        || (segments[0] == 0x2001 && segments[1] == 0x0db8)) // documentation
+        || (segments[0] == 0x2001 && segments[1] == 0x0db8) // documentation
+        // Transition prefixes whose packets a relay or translator hands to an IPv4 address inside
+        // them, one an operator's network may route to a private address. No receiver needs one, so
+        // the whole prefix is refused, whatever IPv4 address it carries.
+        || segments[0] == 0x2002 // 6to4, 2002::/16
+        || (segments[0] == 0x2001 && segments[1] == 0) // Teredo, 2001::/32
+        || segments[..6] == [0, 0, 0, 0, 0xffff, 0] // SIIT IPv4-translated, ::ffff:0:0:0/96
+        || segments[..3] == [0x64, 0xff9b, 1] // local-use NAT64, 64:ff9b:1::/48
+        || segments[..4] == [0x100, 0, 0, 0]) // discard-only, 100::/64
 }
 
 #[cfg(test)]
@@ -230,6 +241,8 @@ mod tests {
             "https://crm.example.org:8443/hooks?token=abc",
             "https://93.184.215.14/hook",
             "https://[2606:4700::1111]/hook",
+            "https://[2001:4860:4860::8888]/hook",
+            "https://[64:ff9b::5db8:d70e]/hook",
             "https://hooks.slack.com/services/T000/B000/XXXX",
         ] {
             assert!(check_production(url).is_ok(), "{url}");
@@ -264,6 +277,23 @@ mod tests {
             "https://[64:ff9b::a9fe:a9fe]/",
             "https://[fd00::1]/",
             "https://[fe80::1]/",
+            // IPv6 transition addresses, whose packets reach the IPv4 address inside them.
+            "https://[2002:7f00:1::]/",
+            "https://[2002:a9fe:a9fe::]/",
+            "https://[2002:c0a8:101::1]/",
+            "https://[2002:5db8:d70e::]/",
+            "https://[::ffff:0:7f00:1]/",
+            "https://[::ffff:0:a9fe:a9fe]/",
+            "https://[::ffff:0:5db8:d70e]/",
+            "https://[64:ff9b:1::7f00:1]/",
+            "https://[64:ff9b:1::a9fe:a9fe]/",
+            "https://[64:ff9b:1:ffff::5db8:d70e]/",
+            "https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/",
+            "https://[2001::ffff:ffff]/",
+            "https://[100::1]/",
+            "https://[100::ffff:ffff:ffff:ffff]/",
+            "https://192.88.99.1/",
+            "https://[::ffff:192.88.99.1]/",
             "https://224.0.0.1/",
             "https://255.255.255.255/",
             "https://user:pass@example.com/",

@@ -1,6 +1,7 @@
 //! A local HTTP receiver standing in for an external provider (Turnstile's siteverify, an email API,
-//! Twilio, a customer's webhook endpoint). It records every request with its arrival time and answers
-//! with what the handler returns. Used by the edge's HTTP tests and by `cargo xtask bench-forwarding`.
+//! Twilio, a customer's webhook endpoint). It records every request when it arrives, so a test sees a
+//! request its handler is still holding, and answers with what the handler returns. Used by the
+//! edge's HTTP tests and by `cargo xtask bench-forwarding`.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
@@ -25,7 +26,22 @@ impl Received {
     }
 }
 
-type Handler = dyn Fn(&Received) -> (u16, String) + Send + Sync;
+/// What a handler answers: a status, extra headers (e.g. `location`) and a JSON body. A handler may
+/// return `(status, body)` instead.
+#[derive(Debug, Clone, Default)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl From<(u16, String)> for Reply {
+    fn from((status, body): (u16, String)) -> Reply {
+        Reply { status, headers: Vec::new(), body }
+    }
+}
+
+type Handler = dyn Fn(&Received) -> Reply + Send + Sync;
 
 #[derive(Debug)]
 pub struct Receiver {
@@ -35,11 +51,11 @@ pub struct Receiver {
 
 impl Receiver {
     /// Listens on a free loopback port until the process exits.
-    pub fn start(handler: impl Fn(&Received) -> (u16, String) + Send + Sync + 'static) -> crate::Result<Receiver> {
+    pub fn start<R: Into<Reply>>(handler: impl Fn(&Received) -> R + Send + Sync + 'static) -> crate::Result<Receiver> {
         let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("receiver: {e}"))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
         let received = Arc::new(Mutex::new(Vec::new()));
-        let handler: Arc<Handler> = Arc::new(handler);
+        let handler: Arc<Handler> = Arc::new(move |request: &Received| handler(request).into());
         let log = Arc::clone(&received);
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
@@ -50,7 +66,7 @@ impl Receiver {
         Ok(Receiver { url: format!("http://127.0.0.1:{port}"), received })
     }
 
-    /// Every request so far, in arrival order.
+    /// Every request so far, in arrival order, including those whose handler is still running.
     pub fn received(&self) -> Vec<Received> {
         self.received.lock().map(|r| r.clone()).unwrap_or_default()
     }
@@ -78,16 +94,24 @@ fn answer(stream: &std::net::TcpStream, handler: &Handler, log: &Mutex<Vec<Recei
     let length = headers.iter().find(|(n, _)| n == "content-length").and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
     let mut body = vec![0u8; length];
     let _ = reader.read_exact(&mut body);
-    let mut request = Received { method, path, headers, body: String::from_utf8_lossy(&body).into_owned(), at, answered: 0 };
-    let (status, reply) = handler(&request);
-    request.answered = status;
-    if let Ok(mut log) = log.lock() {
-        log.push(request);
+    let request = Received { method, path, headers, body: String::from_utf8_lossy(&body).into_owned(), at, answered: 0 };
+    let index = log.lock().map(|mut log| {
+        log.push(request.clone());
+        log.len() - 1
+    });
+    let reply = handler(&request);
+    if let (Ok(index), Ok(mut log)) = (index, log.lock())
+        && let Some(entry) = log.get_mut(index)
+    {
+        entry.answered = reply.status;
     }
+    let extra: String = reply.headers.iter().map(|(name, value)| format!("{name}: {value}\r\n")).collect();
     let mut stream = stream;
     let _ = write!(
         stream,
-        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{reply}",
-        reply.len()
+        "HTTP/1.1 {} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n{}",
+        reply.status,
+        reply.body.len(),
+        reply.body
     );
 }

@@ -350,3 +350,25 @@ fn the_cron_sweep_queues_a_lost_delivery_again() {
     let hooks = app.hook_requests("/ok/swept");
     assert!(hooks.iter().any(|r| r.header("webhook-id") == Some(lost)));
 }
+
+#[test]
+fn a_redirect_is_not_followed_and_ends_the_delivery() {
+    let app = TestApp::get();
+    app.add_destination("moved", json!({"kind": "webhook", "url": app.hook_url("/moved/301/moved-here")}));
+    app.add_destination("moved", json!({"kind": "webhook", "url": app.hook_url("/moved/302/moved-here")}));
+    let lead_id = post_lead(app, "moved", "moved@example.com");
+    let settled = wait_for(20, "both deliveries to settle", || {
+        let all = app.deliveries_of(&lead_id);
+        (all.len() == 2 && all.iter().all(|d| ["delivered", "failed", "dead"].contains(&d["status"].as_str().unwrap_or_default()))).then_some(all)
+    });
+    // A 3xx is final, as a 4xx is: the operator fixes the URL; nothing is retried.
+    let mut logs: Vec<Vec<(String, Option<u64>)>> =
+        settled.iter().map(|d| outcomes(&app.delivery(d["id"].as_str().unwrap_or_default()))).collect();
+    logs.sort();
+    assert_eq!(logs, [[("refused".to_owned(), Some(301))], [("refused".to_owned(), Some(302))]]);
+    assert!(settled.iter().all(|d| d["status"] == "failed"), "{settled:?}");
+    assert_eq!(app.hook_requests("/moved/301/moved-here").len(), 1);
+    assert_eq!(app.hook_requests("/moved/302/moved-here").len(), 1);
+    // The Location was never requested, by POST or by any other method.
+    assert_eq!(app.hook_requests("/ok/moved-here").len(), 0);
+}

@@ -1,7 +1,7 @@
 //! `TestApp`: one stack per test binary (fresh D1, two tenants), and a small HTTP client that never
 //! treats a status code as an error.
 
-use crate::receiver::{self, Received, Receiver};
+use crate::receiver::{self, Received, Receiver, Reply};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -35,7 +35,7 @@ pub const TWILIO_FROM: &str = "+15005550006";
 /// Four attempts, a second apart: the Standard Webhooks schedule, shortened for tests.
 pub const RETRY_SCHEDULE: &str = "1,1,1";
 /// Forms whose leads the forwarding tests follow, one per test so their destinations never mix.
-pub const RELAY_FORMS: &[&str] = &["relay", "flaky", "dead", "gone", "refused", "rotate", "spammed", "swept", "isolated", "crowded", "slow"];
+pub const RELAY_FORMS: &[&str] = &["relay", "flaky", "dead", "gone", "refused", "rotate", "spammed", "swept", "isolated", "crowded", "slow", "moved"];
 
 /// An answer, read whole.
 #[derive(Debug)]
@@ -328,8 +328,8 @@ pub fn wait_for<T>(seconds: u64, what: &str, mut check: impl FnMut() -> Option<T
 /// The webhook endpoints' behaviour by path: `/ok/...` answers 204; `/slow/...` answers 200 after
 /// 3 s; `/flaky/...` answers 503 twice,
 /// then 200; `/down/{name}` answers 500 until `recover(name)`; `/gone/...` answers 410; `/bad/...`
-/// answers 400.
-fn hook(recovered: Arc<Mutex<Vec<String>>>) -> impl Fn(&Received) -> (u16, String) + Send + Sync {
+/// answers 400; `/moved/{status}/{name}` answers that 3xx with `Location: /ok/{name}`.
+fn hook(recovered: Arc<Mutex<Vec<String>>>) -> impl Fn(&Received) -> Reply + Send + Sync {
     let seen: Mutex<HashMap<String, u32>> = Mutex::new(HashMap::new());
     move |request| {
         let count = seen.lock().map(|mut seen| {
@@ -350,9 +350,13 @@ fn hook(recovered: Arc<Mutex<Vec<String>>>) -> impl Fn(&Received) -> (u16, Strin
             ["down", ..] => 500,
             ["gone", ..] => 410,
             ["bad", ..] => 400,
+            ["moved", code, name] => {
+                let location = vec![("location".to_owned(), format!("/ok/{name}"))];
+                return Reply { status: code.parse().unwrap_or(301), headers: location, body: "{}".to_owned() };
+            }
             _ => 404,
         };
-        (status, "{}".to_owned())
+        (status, "{}".to_owned()).into()
     }
 }
 

@@ -1,7 +1,7 @@
 //! The Turnstile stand-in: Cloudflare's documented test secrets, answered as siteverify answers them.
 //! The receiver itself is `xtask::receiver`, shared with the benchmarks.
 
-pub use xtask::receiver::{Received, Receiver};
+pub use xtask::receiver::{Received, Receiver, Reply};
 
 /// Cloudflare's documented Turnstile test secrets, answered as siteverify answers them.
 pub const TURNSTILE_PASSES: &str = "1x0000000000000000000000000000000AA";
