@@ -103,8 +103,18 @@ pub async fn handle(route: Route, method: Method, mut req: Request, env: &Env) -
             if !matches!(found.target, Target::Webhook { .. }) {
                 return Err(Problem::destination_invalid("Only webhook destinations have a signing secret.").into());
             }
+            // One previous secret at a time: rotating again during the overlap is refused rather than
+            // cutting the receiver's switch-over short.
+            let overlapping = |destination: &Destination| destination.previous_secret_expires_at.filter(|until| *until > now);
+            if let Some(until) = overlapping(&found) {
+                return Err(Problem::rotation_in_progress(&rfc3339(until)).into());
+            }
             let secret = webhook::new_secret(random_array()?);
-            store::rotate_secret(&db, &tenant_id, &found.id, &secret, now + f64::from(overlap) * 1_000.0, now).await?;
+            if !store::rotate_secret(&db, &tenant_id, &found.id, &secret, now + f64::from(overlap) * 1_000.0, now).await? {
+                // Another rotation took effect since the read above.
+                let current = find_destination(&db, &tenant_id, &destination_id).await?;
+                return Err(Problem::rotation_in_progress(&rfc3339(overlapping(&current).unwrap_or(now))).into());
+            }
             let rotated = find_destination(&db, &tenant_id, &destination_id).await?;
             Reply::json(200, &DestinationView::of(&rotated, now).with_secret(Some(secret)))
         }

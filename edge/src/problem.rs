@@ -143,6 +143,13 @@ impl Problem {
         Problem::new(409, "delivery_not_replayable", "This delivery cannot be replayed now.").with_detail(detail)
     }
 
+    /// A second rotation while the previous secret still signs would end that secret's overlap before
+    /// the time it was promised; `until` (RFC 3339) is when rotating is possible again.
+    pub fn rotation_in_progress(until: &str) -> Problem {
+        Problem::new(409, "rotation_in_progress", "The previous signing secret is still in its overlap.")
+            .with_detail(format!("The previous secret keeps signing until {until}, as promised when it was rotated; rotate again after that."))
+    }
+
     pub fn query_invalid(detail: impl Into<String>) -> Problem {
         Problem::new(400, "query_invalid", "The query string is not valid.").with_detail(detail)
     }
@@ -184,6 +191,7 @@ pub fn all_examples() -> Vec<Problem> {
         Problem::destination_invalid("x"),
         Problem::destination_url_not_allowed("x"),
         Problem::delivery_not_replayable("x"),
+        Problem::rotation_in_progress("2026-01-01T00:00:00.000Z"),
         Problem::query_invalid("x"),
         Problem::internal(),
     ]

@@ -170,7 +170,9 @@ pub async fn rename_destination(db: &D1Database, tenant_id: &str, id: &str, name
     Ok(changed(&result))
 }
 
-/// Makes `secret` current and keeps the old one signing until `previous_until_ms`.
+/// Makes `secret` current and keeps the old one signing until `previous_until_ms`; `false` (nothing
+/// changed) while an earlier rotation's previous secret is still signing, which would otherwise be
+/// dropped before its time. One statement, so of two rotations at once only one takes effect.
 pub async fn rotate_secret(
     db: &D1Database,
     tenant_id: &str,
@@ -182,7 +184,8 @@ pub async fn rotate_secret(
     let result = db
         .prepare(
             "UPDATE destinations SET previous_secret = secret, previous_secret_expires_at = ?4, secret = ?3, updated_at = ?5 \
-             WHERE tenant_id = ?1 AND id = ?2 AND kind = 'webhook'",
+             WHERE tenant_id = ?1 AND id = ?2 AND kind = 'webhook' \
+             AND (previous_secret_expires_at IS NULL OR previous_secret_expires_at <= ?5)",
         )
         .bind(&[tenant_id.into(), id.into(), secret.into(), JsValue::from_f64(previous_until_ms), JsValue::from_f64(now_ms)])?
         .run()

@@ -372,3 +372,41 @@ fn a_redirect_is_not_followed_and_ends_the_delivery() {
     // The Location was never requested, by POST or by any other method.
     assert_eq!(app.hook_requests("/ok/moved-here").len(), 0);
 }
+
+#[test]
+fn a_second_rotation_waits_until_the_previous_secret_has_had_its_overlap() {
+    let app = TestApp::get();
+    let rotate = |id: &str, body: Option<&Value>| app.operator("POST", &format!("/v1/tenants/t_roofer/destinations/{id}/rotate-secret"), body);
+    let created = app.add_destination("rerotate", json!({"kind": "webhook", "url": app.hook_url("/ok/rerotate")}));
+    let id = created["id"].as_str().unwrap_or_default().to_owned();
+    let first = created["secret"].as_str().unwrap_or_default().to_owned();
+    let rotated = rotate(&id, Some(&json!({"overlap_seconds": 3600})));
+    assert_eq!(rotated.status, 200, "{}", rotated.body);
+    let second = rotated.json()["secret"].as_str().unwrap_or_default().to_owned();
+    let until = rotated.json()["previous_secret_expires_at"].as_str().unwrap_or_default().to_owned();
+    assert!(!until.is_empty());
+
+    // Rotating again now would stop the first secret before the hour it was promised: refused,
+    // saying when rotation is possible again, and nothing changed.
+    let refused = rotate(&id, None).assert_problem(409, "rotation_in_progress");
+    assert!(refused["detail"].as_str().is_some_and(|d| d.contains(&until)), "{refused}");
+    let read = app.operator("GET", &format!("/v1/tenants/t_roofer/destinations/{id}"), None).json();
+    assert_eq!(read["previous_secret_expires_at"].as_str(), Some(until.as_str()));
+    post_lead(app, "rerotate", "rerotate@example.com");
+    let hook = wait_for(20, "the webhook", || app.hook_requests("/ok/rerotate").into_iter().next());
+    assert_eq!(verified_by_reference_library(&first, &hook), Ok(()));
+    assert_eq!(verified_by_reference_library(&second, &hook), Ok(()));
+
+    // Once the overlap is over, the destination rotates again.
+    let brief = app.add_destination("rerotate", json!({"kind": "webhook", "url": app.hook_url("/ok/rerotate-brief")}));
+    let brief_id = brief["id"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(rotate(&brief_id, Some(&json!({"overlap_seconds": 1}))).status, 200);
+    let again = wait_for(10, "the one-second overlap to end", || {
+        let answer = rotate(&brief_id, None);
+        if answer.status == 409 {
+            answer.assert_problem(409, "rotation_in_progress");
+        }
+        (answer.status != 409).then_some(answer)
+    });
+    assert_eq!(again.status, 200, "{}", again.body);
+}
