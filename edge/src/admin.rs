@@ -27,7 +27,7 @@ const DEFAULT_OVERLAP_SECONDS: u32 = 24 * 60 * 60;
 const MAX_OVERLAP_SECONDS: u32 = 7 * 24 * 60 * 60;
 /// Destinations one form may have: a guard on the work one visitor's submission causes (one stored
 /// delivery and one queue message per destination, inside the visitor's request).
-const MAX_DESTINATIONS_PER_FORM: usize = 100;
+const MAX_DESTINATIONS_PER_FORM: u32 = 100;
 const DEFAULT_PAGE: u32 = 50;
 const MAX_PAGE: u32 = 200;
 const STATUSES: &[&str] = &["pending", "retrying", "delivered", "failed", "dead"];
@@ -40,9 +40,6 @@ pub async fn handle(route: Route, method: Method, mut req: Request, env: &Env) -
         (Route::Destinations { tenant_id, form_id }, Method::Post) => {
             let form = forms::find_tenant_form(&db, &tenant_id, &form_id).await?.ok_or_else(Problem::form_not_found)?;
             let request: DestinationRequest = read_json(&mut req).await?;
-            if store::list_destinations(&db, &tenant_id, &form_id).await?.len() >= MAX_DESTINATIONS_PER_FORM {
-                return Err(Problem::destination_invalid(format!("A form has at most {MAX_DESTINATIONS_PER_FORM} destinations.")).into());
-            }
             let checked = request.check(form.definition.default_country, allow_private_destinations(env)).map_err(|refusal| match refusal.code {
                 "destination_url_not_allowed" => Problem::destination_url_not_allowed(refusal.message),
                 _ => Problem::destination_invalid(refusal.message),
@@ -61,7 +58,10 @@ pub async fn handle(route: Route, method: Method, mut req: Request, env: &Env) -
                 created_at: now,
                 updated_at: now,
             };
-            store::insert_destination(&db, &tenant_id, &destination).await?;
+            // The insert checks the cap itself: a count read first would let concurrent creates past it.
+            if !store::insert_destination(&db, &tenant_id, &destination, MAX_DESTINATIONS_PER_FORM).await? {
+                return Err(Problem::destination_invalid(format!("A form has at most {MAX_DESTINATIONS_PER_FORM} destinations.")).into());
+            }
             Reply::json(201, &DestinationView::of(&destination, now).with_secret(secret))
         }
         (Route::Destinations { tenant_id, form_id }, _) => {

@@ -81,25 +81,30 @@ impl TryFrom<DestinationRow> for Destination {
 const DESTINATION_COLUMNS: &str = "id, form_id, name, target, secret, previous_secret, previous_secret_expires_at, \
                                    enabled, disabled_reason, created_at, updated_at";
 
-pub async fn insert_destination(db: &D1Database, tenant_id: &str, destination: &Destination) -> Result<(), StoreError> {
+/// Adds a destination unless its form already has `max_per_form`; `false` if it has. The count and the
+/// insert are one statement (D1 runs each statement alone), so concurrent creates cannot overshoot.
+pub async fn insert_destination(db: &D1Database, tenant_id: &str, destination: &Destination, max_per_form: u32) -> Result<bool, StoreError> {
     let target = serde_json::to_string(&destination.target).map_err(|e| StoreError::Corrupt(format!("target: {e}")))?;
-    db.prepare(
-        "INSERT INTO destinations (tenant_id, id, form_id, kind, name, target, secret, enabled, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8, ?8)",
-    )
-    .bind(&[
-        tenant_id.into(),
-        destination.id.as_str().into(),
-        destination.form_id.as_str().into(),
-        destination.target.kind().into(),
-        destination.name.as_str().into(),
-        target.into(),
-        text(destination.secret.as_deref()),
-        JsValue::from_f64(destination.created_at),
-    ])?
-    .run()
-    .await?;
-    Ok(())
+    let result = db
+        .prepare(
+            "INSERT INTO destinations (tenant_id, id, form_id, kind, name, target, secret, enabled, created_at, updated_at) \
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8, ?8 \
+             WHERE (SELECT count(*) FROM destinations WHERE tenant_id = ?1 AND form_id = ?3) < ?9",
+        )
+        .bind(&[
+            tenant_id.into(),
+            destination.id.as_str().into(),
+            destination.form_id.as_str().into(),
+            destination.target.kind().into(),
+            destination.name.as_str().into(),
+            target.into(),
+            text(destination.secret.as_deref()),
+            JsValue::from_f64(destination.created_at),
+            JsValue::from_f64(f64::from(max_per_form)),
+        ])?
+        .run()
+        .await?;
+    Ok(changed(&result))
 }
 
 pub async fn find_destination(db: &D1Database, tenant_id: &str, id: &str) -> Result<Option<Destination>, StoreError> {

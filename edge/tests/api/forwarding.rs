@@ -410,3 +410,48 @@ fn a_second_rotation_waits_until_the_previous_secret_has_had_its_overlap() {
     });
     assert_eq!(again.status, 200, "{}", again.body);
 }
+
+/// Creates a destination, sending it again after a 500: local D1 is a SQLite file that other tests'
+/// `query` processes write too, and a create that meets one fails with SQLITE_BUSY, stored nothing.
+fn create_destination(app: &TestApp, path: &str, request: &Value) -> crate::helpers::Answer {
+    let mut answer = app.operator("POST", path, Some(request));
+    for _ in 0..2 {
+        if answer.status != 500 {
+            break;
+        }
+        answer = app.operator("POST", path, Some(request));
+    }
+    answer
+}
+
+#[test]
+fn the_destination_cap_holds_under_concurrent_creates() {
+    let app = TestApp::get();
+    let path = "/v1/tenants/t_roofer/forms/packed/destinations";
+    for n in 0..95 {
+        let answer = create_destination(app, path, &json!({"kind": "email", "to": format!("n{n}@roofer.example")}));
+        assert_eq!(answer.status, 201, "{}", answer.body);
+    }
+    // Ten creates at once for the last five places: the cap is checked by the insert itself.
+    let start = std::sync::Barrier::new(10);
+    let answers: Vec<crate::helpers::Answer> = std::thread::scope(|scope| {
+        let creates: Vec<_> = (0..10)
+            .map(|n| {
+                let start = &start;
+                scope.spawn(move || {
+                    start.wait();
+                    create_destination(app, path, &json!({"kind": "email", "to": format!("late{n}@roofer.example")}))
+                })
+            })
+            .collect();
+        creates.into_iter().map(|create| create.join().unwrap_or_else(|_| panic!("a create panicked"))).collect()
+    });
+    let created = answers.iter().filter(|a| a.status == 201).count();
+    assert_eq!(created, 5, "{:?}", answers.iter().map(|a| a.status).collect::<Vec<_>>());
+    for refused in answers.iter().filter(|a| a.status != 201) {
+        let problem = refused.assert_problem(422, "destination_invalid");
+        assert!(problem["detail"].as_str().is_some_and(|d| d.contains("at most 100")), "{problem}");
+    }
+    let listed = app.operator("GET", path, None).json();
+    assert_eq!(listed["items"].as_array().map(Vec::len), Some(100));
+}

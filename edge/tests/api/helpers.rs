@@ -35,7 +35,7 @@ pub const TWILIO_FROM: &str = "+15005550006";
 /// Four attempts, a second apart: the Standard Webhooks schedule, shortened for tests.
 pub const RETRY_SCHEDULE: &str = "1,1,1";
 /// Forms whose leads the forwarding tests follow, one per test so their destinations never mix.
-pub const RELAY_FORMS: &[&str] = &["relay", "flaky", "dead", "gone", "refused", "rotate", "spammed", "swept", "isolated", "crowded", "slow", "moved", "rerotate"];
+pub const RELAY_FORMS: &[&str] = &["relay", "flaky", "dead", "gone", "refused", "rotate", "spammed", "swept", "isolated", "crowded", "slow", "moved", "rerotate", "packed"];
 
 /// An answer, read whole.
 #[derive(Debug)]
