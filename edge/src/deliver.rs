@@ -2,8 +2,10 @@
 //! the schedule in `retry.rs`, and after the last attempt moved to the dead-letter queue.
 //!
 //! Queues deliver at least once, so every step reads the delivery's state first: a delivery already
-//! delivered, refused or dead is acknowledged without another request. Each message is acknowledged
-//! or retried on its own; an error never fails the batch (workers-rs turns a failed batch into a panic).
+//! delivered, refused or dead is acknowledged without another request, and an attempt is made only
+//! by the message that claims it in D1 (a lease), so two messages of one delivery never both send.
+//! Each message is acknowledged or retried on its own; an error never fails the batch (workers-rs
+//! turns a failed batch into a panic).
 
 use crate::app::{allow_private_destinations, setting};
 use crate::destination::{check_url, Target};
@@ -12,7 +14,7 @@ use crate::retry::{self, Attempt, Next, Schedule};
 use crate::store::forwarding::{self as store, AttemptRecord};
 use crate::store::StoreError;
 use serde::{Deserialize, Serialize};
-use worker::{console_error, console_warn, D1Database, Env, Fetch, Headers, Method, MessageBatch, MessageExt, QueueRetryOptionsBuilder, RawMessage, Request, RequestInit, RequestRedirect};
+use worker::{console_error, console_log, console_warn, D1Database, Env, Fetch, Headers, Method, MessageBatch, MessageExt, QueueRetryOptionsBuilder, RawMessage, Request, RequestInit, RequestRedirect};
 
 /// Producer bindings in wrangler.toml.
 pub const QUEUE_BINDING: &str = "DELIVERIES";
@@ -21,6 +23,9 @@ pub const DEAD_LETTER_BINDING: &str = "DEAD_DELIVERIES";
 const DEAD_LETTER_SUFFIX: &str = "-dead";
 /// How long to wait before retrying a message whose processing failed on our side (D1 unavailable).
 const INTERNAL_RETRY_SECONDS: u32 = 30;
+// A message retried after our own failure (say, the attempt was sent but could not be logged) must
+// find its lease expired, or it would be dropped and the delivery left to the sweep.
+const _: () = assert!(retry::ATTEMPT_LEASE_MS <= INTERNAL_RETRY_SECONDS * 1_000);
 
 /// A queue message: which delivery to attempt. The payload is read from D1 at attempt time, so an
 /// erased lead is never sent and no lead data sits in the queue.
@@ -118,6 +123,13 @@ async fn attempt(env: &Env, db: &D1Database, message: &DeliveryMessage) -> Resul
     if delivery.attempts as u32 >= schedule.attempts() {
         return Ok(Disposition::Dead);
     }
+    // Two messages of one delivery can be in hand at once (a late redelivery and the sweep's re-queue,
+    // even in one batch): only the one that takes the lease goes on. The other is acknowledged; the
+    // winner's message carries the delivery from here.
+    if !store::claim_attempt(db, tenant_id, &delivery, now + f64::from(retry::ATTEMPT_LEASE_MS), now).await? {
+        console_log!("deliveries: {} is being attempted by another message; this one is dropped", delivery.id);
+        return Ok(Disposition::Ack);
+    }
     let Some(destination) = store::find_destination(db, tenant_id, &delivery.destination_id).await? else {
         store::mark_failed(db, tenant_id, &delivery.id, "The destination was deleted.", now).await?;
         return Ok(Disposition::Ack);
@@ -141,7 +153,7 @@ async fn attempt(env: &Env, db: &D1Database, message: &DeliveryMessage) -> Resul
         }),
         Target::Slack { url } => url_allowed(url).map(|()| forward::slack_request(url, &lead, &form)),
         Target::Email { to } => email_provider(env)
-            .map(|provider| forward::email_request(&provider, to, &lead, &form))
+            .map(|provider| forward::email_request(&provider, to, &delivery.id, &lead, &form))
             .ok_or_else(|| "Email is not configured: set EMAIL_API_KEY and EMAIL_FROM.".to_owned()),
         Target::Sms { to } => sms_provider(env)
             .map(|provider| forward::sms_request(&provider, to, &lead, &form))

@@ -116,8 +116,9 @@ pub fn slack_request(url: &str, lead: &LeadRecord, form: &FormDefinition) -> Out
 }
 
 /// The notification email: a plain-text summary, with `reply_to` set to the lead so the business
-/// answers with one click.
-pub fn email_request(provider: &EmailProvider, to: &[String], lead: &LeadRecord, form: &FormDefinition) -> Outgoing {
+/// answers with one click. The delivery's id is the provider's `Idempotency-Key` (the same on every
+/// attempt), so a retry after a lost answer does not send the email twice.
+pub fn email_request(provider: &EmailProvider, to: &[String], delivery_id: &str, lead: &LeadRecord, form: &FormDefinition) -> Outgoing {
     let subject = one_line(&format!("New lead: {} ({})", display_name(lead, form), form.title));
     let mut text = format!("You have a new lead from your form \"{}\".\n\n", form.title);
     for (label, value) in summary_lines(lead, form) {
@@ -133,6 +134,7 @@ pub fn email_request(provider: &EmailProvider, to: &[String], lead: &LeadRecord,
         headers: vec![
             ("content-type", "application/json".to_owned()),
             ("authorization", format!("Bearer {}", provider.api_key)),
+            ("idempotency-key", delivery_id.to_owned()),
         ],
         body: body.to_string(),
     }
@@ -335,9 +337,10 @@ mod tests {
     #[test]
     fn the_email_is_a_readable_summary() {
         let provider = EmailProvider { base_url: "https://api.mail.example/".into(), api_key: "key".into(), from: "Inlet <leads@inlet.example>".into() };
-        let request = email_request(&provider, &["owner@roofer.example".to_owned()], &lead(), &form());
+        let request = email_request(&provider, &["owner@roofer.example".to_owned()], "msg_1", &lead(), &form());
         assert_eq!(request.url, "https://api.mail.example/emails");
         assert!(request.headers.contains(&("authorization", "Bearer key".to_owned())));
+        assert!(request.headers.contains(&("idempotency-key", "msg_1".to_owned())));
         let body: Value = serde_json::from_str(&request.body).expect("json");
         assert_eq!(body["to"], json!(["owner@roofer.example"]));
         assert_eq!(body["reply_to"], "ada@example.com");

@@ -14,6 +14,10 @@ pub const MAX_QUEUE_DELAY_SECONDS: u32 = 43_200;
 /// How long one attempt may take before it counts as a timeout (the spec suggests 15 to 30 s).
 pub const ATTEMPT_TIMEOUT_MS: u32 = 15_000;
 
+/// How long a claimed attempt holds its delivery against other messages: twice the timeout, so it
+/// outlasts the attempt, yet short enough that a delivery whose attempt died is soon free again.
+pub const ATTEMPT_LEASE_MS: u32 = 2 * ATTEMPT_TIMEOUT_MS;
+
 /// Delays between attempts. Invariant: at most 20 entries, each at most 7 days.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Schedule(Vec<u32>);

@@ -327,7 +327,28 @@ pub struct AttemptRecord<'a> {
     pub status: &'static str,
 }
 
-/// Logs the attempt and moves the delivery on, in one transaction.
+/// Claims the next attempt of `delivery` until `lease_until_ms`: `true` if this caller may send. Only
+/// one caller wins: the delivery must still be waiting, unleased (or its lease expired by `now_ms`),
+/// and have had no attempt since it was read, so a message that read an older state loses too.
+pub async fn claim_attempt(db: &D1Database, tenant_id: &str, delivery: &Delivery, lease_until_ms: f64, now_ms: f64) -> Result<bool, StoreError> {
+    let result = db
+        .prepare(
+            "UPDATE deliveries SET leased_until = ?3 WHERE tenant_id = ?1 AND id = ?2 \
+             AND status IN ('pending', 'retrying') AND total_attempts = ?4 AND (leased_until IS NULL OR leased_until <= ?5)",
+        )
+        .bind(&[
+            tenant_id.into(),
+            delivery.id.as_str().into(),
+            JsValue::from_f64(lease_until_ms),
+            JsValue::from_f64(delivery.total_attempts),
+            JsValue::from_f64(now_ms),
+        ])?
+        .run()
+        .await?;
+    Ok(changed(&result))
+}
+
+/// Logs the attempt and moves the delivery on, in one transaction; the attempt's lease ends.
 pub async fn record_attempt(db: &D1Database, tenant_id: &str, delivery: &Delivery, record: &AttemptRecord<'_>) -> Result<(), StoreError> {
     let attempt_number = delivery.total_attempts + 1.0;
     let status_code = record.status_code.map(f64::from);
@@ -351,8 +372,8 @@ pub async fn record_attempt(db: &D1Database, tenant_id: &str, delivery: &Deliver
     let update = db
         .prepare(
             "UPDATE deliveries SET status = ?3, attempts = attempts + 1, total_attempts = total_attempts + 1, \
-             last_status_code = ?4, last_error = ?5, next_attempt_at = ?6, updated_at = ?7, delivered_at = COALESCE(?8, delivered_at) \
-             WHERE tenant_id = ?1 AND id = ?2",
+             last_status_code = ?4, last_error = ?5, next_attempt_at = ?6, updated_at = ?7, delivered_at = COALESCE(?8, delivered_at), \
+             leased_until = NULL WHERE tenant_id = ?1 AND id = ?2",
         )
         .bind(&[
             tenant_id.into(),
@@ -371,7 +392,7 @@ pub async fn record_attempt(db: &D1Database, tenant_id: &str, delivery: &Deliver
 /// Marks a delivery dead (it reached the dead-letter queue), unless it was delivered meanwhile.
 pub async fn mark_dead(db: &D1Database, tenant_id: &str, id: &str, now_ms: f64) -> Result<(), StoreError> {
     db.prepare(
-        "UPDATE deliveries SET status = 'dead', next_attempt_at = NULL, updated_at = ?3 \
+        "UPDATE deliveries SET status = 'dead', next_attempt_at = NULL, leased_until = NULL, updated_at = ?3 \
          WHERE tenant_id = ?1 AND id = ?2 AND status NOT IN ('delivered', 'failed')",
     )
     .bind(&[tenant_id.into(), id.into(), JsValue::from_f64(now_ms)])?
@@ -383,7 +404,7 @@ pub async fn mark_dead(db: &D1Database, tenant_id: &str, id: &str, now_ms: f64) 
 /// Marks a delivery failed without an attempt (its destination or lead is gone).
 pub async fn mark_failed(db: &D1Database, tenant_id: &str, id: &str, error: &str, now_ms: f64) -> Result<(), StoreError> {
     db.prepare(
-        "UPDATE deliveries SET status = 'failed', last_error = ?3, next_attempt_at = NULL, updated_at = ?4 \
+        "UPDATE deliveries SET status = 'failed', last_error = ?3, next_attempt_at = NULL, leased_until = NULL, updated_at = ?4 \
          WHERE tenant_id = ?1 AND id = ?2 AND status <> 'delivered'",
     )
     .bind(&[tenant_id.into(), id.into(), error.into(), JsValue::from_f64(now_ms)])?
@@ -417,7 +438,8 @@ pub async fn tenant_ids(db: &D1Database) -> Result<Vec<String>, StoreError> {
 
 /// Deliveries of a tenant still waiting whose attempt is overdue by the cut-off: their queue message
 /// was lost (a failed send after the lead was stored) and they need queueing again. Their next
-/// attempt moves to `now_ms`, so one sweep re-queues each once.
+/// attempt moves to `now_ms`, so one sweep re-queues each once. A delivery whose attempt holds an
+/// unexpired lease is in hand and left alone; once the lease expires (the attempt died), it is swept.
 pub async fn claim_overdue(db: &D1Database, tenant_id: &str, due_before_ms: f64, now_ms: f64, limit: u32) -> Result<Vec<String>, StoreError> {
     #[derive(Deserialize)]
     struct Id {
@@ -427,7 +449,8 @@ pub async fn claim_overdue(db: &D1Database, tenant_id: &str, due_before_ms: f64,
         .prepare(
             "UPDATE deliveries SET next_attempt_at = ?3, updated_at = ?3 WHERE tenant_id = ?1 AND id IN ( \
                SELECT id FROM deliveries WHERE tenant_id = ?1 AND status IN ('pending', 'retrying') \
-               AND next_attempt_at IS NOT NULL AND next_attempt_at < ?2 LIMIT ?4) RETURNING id",
+               AND next_attempt_at IS NOT NULL AND next_attempt_at < ?2 AND (leased_until IS NULL OR leased_until <= ?3) \
+               LIMIT ?4) RETURNING id",
         )
         .bind(&[tenant_id.into(), JsValue::from_f64(due_before_ms), JsValue::from_f64(now_ms), JsValue::from_f64(f64::from(limit))])?
         .all()

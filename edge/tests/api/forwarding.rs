@@ -136,7 +136,7 @@ fn bad_destinations_are_refused_with_a_code() {
 fn a_lead_reaches_a_webhook_an_email_an_sms_and_a_slack_channel() {
     let app = TestApp::get();
     let webhook = app.add_destination("relay", json!({"kind": "webhook", "url": app.hook_url("/ok/relay"), "name": "CRM"}));
-    app.add_destination("relay", json!({"kind": "email", "to": ["owner@roofer.example"]}));
+    let email_destination = app.add_destination("relay", json!({"kind": "email", "to": ["owner@roofer.example"]}));
     app.add_destination("relay", json!({"kind": "sms", "to": "(415) 555-0100"}));
     app.add_destination("relay", json!({"kind": "slack", "url": app.hook_url("/ok/relay-slack")}));
     let lead_id = post_lead(app, "relay", "relay@example.com");
@@ -196,6 +196,11 @@ fn a_lead_reaches_a_webhook_an_email_an_sms_and_a_slack_channel() {
     });
     let webhook_delivery = deliveries.iter().find(|d| d["destination_id"] == webhook["id"]).cloned().unwrap_or_default();
     assert_eq!(webhook_delivery["id"].as_str(), hook.header("webhook-id"));
+    // The email carries its delivery's id as the provider's idempotency key, the same on every
+    // attempt, so a retry after a lost answer never sends the business a second email.
+    let email_delivery = deliveries.iter().find(|d| d["destination_id"] == email_destination["id"]).cloned().unwrap_or_default();
+    assert!(email_delivery["id"].as_str().is_some_and(|id| id.starts_with("msg_")), "{email_delivery}");
+    assert_eq!(email.header("idempotency-key"), email_delivery["id"].as_str());
     let log = app.delivery(webhook_delivery["id"].as_str().unwrap_or_default());
     assert_eq!(outcomes(&log), [("delivered".to_owned(), Some(204))]);
     assert!(log["attempt_log"][0]["duration_ms"].as_u64().is_some());
@@ -454,4 +459,58 @@ fn the_destination_cap_holds_under_concurrent_creates() {
     }
     let listed = app.operator("GET", path, None).json();
     assert_eq!(listed["items"].as_array().map(Vec::len), Some(100));
+}
+
+#[test]
+fn one_message_at_a_time_attempts_a_delivery_and_a_dead_attempts_lease_expires() {
+    let app = TestApp::get();
+    app.add_destination("gated", json!({"kind": "webhook", "url": app.hook_url("/held/gate")}));
+    app.add_destination("twice", json!({"kind": "webhook", "url": app.hook_url("/held/twice")}));
+    let stranded = app.add_destination("stranded", json!({"kind": "webhook", "url": app.hook_url("/ok/stranded")}));
+    let stranded_lead = post_lead(app, "stranded", "stranded@example.com");
+    wait_for(20, "the stranded form's first delivery", || app.hook_requests("/ok/stranded").into_iter().next());
+
+    // Local Queues hand the consumer one batch at a time, and the consumer handles the messages of a
+    // batch at once. While a gate delivery holds the consumer, the delivery under test gets two
+    // messages: its own, and the sweep's (it is made to look lost an hour ago). Both then come in
+    // the next batch. The gate also keeps the consumer from writing while the test writes to D1.
+    post_lead(app, "gated", "gate@example.com");
+    wait_for(20, "the gate's attempt", || app.hook_requests("/held/gate").into_iter().next());
+    let lead_id = post_lead(app, "twice", "twice@example.com");
+    let delivery_id = only_delivery(app, &lead_id);
+    assert!(delivery_id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'), "{delivery_id}");
+    // With it, two more deliveries that look lost: one whose attempt died long ago, leaving its
+    // lease behind, and one whose attempt is still in hand (its lease runs another hour).
+    let (expired, held) = ("msg_expiredexpiredexpired0000", "msg_heldheldheldheldheld00000");
+    let in_an_hour = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis()) + 3_600_000;
+    let stranded_id = stranded["id"].as_str().unwrap_or_default();
+    app.query(&format!(
+        "UPDATE deliveries SET next_attempt_at = 1000 WHERE tenant_id = 't_roofer' AND id = '{delivery_id}'; \
+         INSERT INTO deliveries (tenant_id, id, lead_id, destination_id, status, next_attempt_at, leased_until, created_at, updated_at) \
+         VALUES ('t_roofer', '{expired}', '{stranded_lead}', '{stranded_id}', 'pending', 1000, 2000, 1000, 1000), \
+                ('t_roofer', '{held}', '{stranded_lead}', '{stranded_id}', 'pending', 1000, {in_an_hour}, 1000, 1000)"
+    ));
+    let fired = app.send("GET", "/cdn-cgi/local/scheduled?cron=*/10+*+*+*+*", &[], None);
+    assert_eq!(fired.status, 200, "{}", fired.body);
+    app.release("gate");
+
+    let dropped = format!("deliveries: {delivery_id} is being attempted by another message");
+    wait_for(30, "the second message to be handled", || {
+        (app.hook_requests("/held/twice").len() > 1 || app.worker_log().contains(&dropped)).then_some(())
+    });
+    let requests = app.hook_requests("/held/twice");
+    assert_eq!(requests.len(), 1, "both messages reached the receiver: {:?}", requests.iter().map(|r| r.header("webhook-id")).collect::<Vec<_>>());
+    assert_eq!(requests[0].header("webhook-id"), Some(delivery_id.as_str()));
+    assert_eq!(requests[0].answered, 0, "the first attempt was no longer in flight");
+
+    // The expired lease did not strand its delivery; the live one kept the sweep away.
+    wait_for_status(app, expired, "delivered", 20);
+    let untouched = app.delivery(held);
+    assert_eq!((untouched["status"].clone(), untouched["attempts"].clone()), (json!("pending"), json!(0)));
+    assert!(!app.hook_requests("/ok/stranded").iter().any(|r| r.header("webhook-id") == Some(held)));
+
+    app.release("twice");
+    let delivered = wait_for_status(app, &delivery_id, "delivered", 20);
+    assert_eq!(outcomes(&delivered), [("delivered".to_owned(), Some(200))]);
+    assert_eq!(app.hook_requests("/held/twice").len(), 1);
 }

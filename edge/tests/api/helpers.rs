@@ -23,6 +23,8 @@ pub struct TestApp {
     pub sms: Receiver,
     /// Names of `/down/{name}` hook paths that have recovered and now answer 200.
     recovered: Arc<Mutex<Vec<String>>>,
+    /// Names of `/held/{name}` hook paths whose requests are let go.
+    released: Arc<Mutex<Vec<String>>>,
     pub operator_token: String,
 }
 
@@ -35,7 +37,7 @@ pub const TWILIO_FROM: &str = "+15005550006";
 /// Four attempts, a second apart: the Standard Webhooks schedule, shortened for tests.
 pub const RETRY_SCHEDULE: &str = "1,1,1";
 /// Forms whose leads the forwarding tests follow, one per test so their destinations never mix.
-pub const RELAY_FORMS: &[&str] = &["relay", "flaky", "dead", "gone", "refused", "rotate", "spammed", "swept", "isolated", "crowded", "slow", "moved", "rerotate", "packed"];
+pub const RELAY_FORMS: &[&str] = &["relay", "flaky", "dead", "gone", "refused", "rotate", "spammed", "swept", "isolated", "crowded", "slow", "moved", "rerotate", "packed", "gated", "twice", "stranded"];
 
 /// An answer, read whole.
 #[derive(Debug)]
@@ -136,7 +138,8 @@ impl TestApp {
             let started = |r: xtask::Result<Receiver>| r.unwrap_or_else(|e| panic!("{e}"));
             let turnstile = started(Receiver::start(receiver::siteverify));
             let recovered = Arc::new(Mutex::new(Vec::new()));
-            let hooks = started(Receiver::start(hook(Arc::clone(&recovered))));
+            let released = Arc::new(Mutex::new(Vec::new()));
+            let hooks = started(Receiver::start(hook(Arc::clone(&recovered), Arc::clone(&released))));
             let email = started(Receiver::start(|_| (200, r#"{"id":"email_1"}"#.to_owned())));
             let sms = started(Receiver::start(|_| (201, r#"{"sid":"SM1","status":"queued"}"#.to_owned())));
             let operator_token = xtask::stack::random_hex(24).unwrap_or_else(|e| panic!("{e}"));
@@ -158,7 +161,7 @@ impl TestApp {
             let options = StackOptions { port: None, persist, fresh: true, seed_sql: seed(), vars };
             let stack = Stack::start(&Tools::locate(), options).unwrap_or_else(|e| panic!("stack: {e}"));
             let agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
-            TestApp { stack, agent, turnstile, hooks, email, sms, recovered, operator_token }
+            TestApp { stack, agent, turnstile, hooks, email, sms, recovered, released, operator_token }
         })
     }
 
@@ -219,8 +222,21 @@ impl TestApp {
         inlet_edge::spam::form_token(secret.as_bytes(), form_id, issued_ms)
     }
 
+    /// Runs SQL on the stack's D1. Each call is a second `wrangler d1 execute` process on the SQLite file
+    /// the Worker has open, and two writers at once make one of them fail with SQLITE_BUSY: a query
+    /// failed so (saying nothing on stderr), and so did a Worker's create (answered 500). A failed
+    /// query is tried again; tests write while the queue consumer is idle where they can, and tests
+    /// that write a lot through the API send a create that met it again (`create_destination`).
     pub fn query(&self, sql: &str) -> Vec<Value> {
-        self.stack.query(sql).unwrap_or_else(|e| panic!("query: {e}"))
+        let mut failure = String::new();
+        for _ in 0..3 {
+            match self.stack.query(sql) {
+                Ok(rows) => return rows,
+                Err(error) => failure = error,
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        }
+        panic!("query: {failure}")
     }
 
     /// A call to the operator API with the operator's token.
@@ -255,6 +271,18 @@ impl TestApp {
         if let Ok(mut recovered) = self.recovered.lock() {
             recovered.push(name.to_owned());
         }
+    }
+
+    /// Lets the requests `/held/{name}` is holding, and all later ones, be answered 200.
+    pub fn release(&self, name: &str) {
+        if let Ok(mut released) = self.released.lock() {
+            released.push(name.to_owned());
+        }
+    }
+
+    /// What the Worker has logged so far (`wrangler dev` writes its console there).
+    pub fn worker_log(&self) -> String {
+        std::fs::read_to_string(self.stack.persist.join("wrangler.log")).unwrap_or_default()
     }
 
     /// A delivery of `t_roofer` with its attempt log.
@@ -328,8 +356,10 @@ pub fn wait_for<T>(seconds: u64, what: &str, mut check: impl FnMut() -> Option<T
 /// The webhook endpoints' behaviour by path: `/ok/...` answers 204; `/slow/...` answers 200 after
 /// 3 s; `/flaky/...` answers 503 twice,
 /// then 200; `/down/{name}` answers 500 until `recover(name)`; `/gone/...` answers 410; `/bad/...`
-/// answers 400; `/moved/{status}/{name}` answers that 3xx with `Location: /ok/{name}`.
-fn hook(recovered: Arc<Mutex<Vec<String>>>) -> impl Fn(&Received) -> Reply + Send + Sync {
+/// answers 400; `/moved/{status}/{name}` answers that 3xx with `Location: /ok/{name}`; `/held/{name}`
+/// holds each request until `release(name)` (at most 14 s, under the attempt's 15 s timeout), then
+/// answers 200.
+fn hook(recovered: Arc<Mutex<Vec<String>>>, released: Arc<Mutex<Vec<String>>>) -> impl Fn(&Received) -> Reply + Send + Sync {
     let seen: Mutex<HashMap<String, u32>> = Mutex::new(HashMap::new());
     move |request| {
         let count = seen.lock().map(|mut seen| {
@@ -353,6 +383,13 @@ fn hook(recovered: Arc<Mutex<Vec<String>>>) -> impl Fn(&Received) -> Reply + Sen
             ["moved", code, name] => {
                 let location = vec![("location".to_owned(), format!("/ok/{name}"))];
                 return Reply { status: code.parse().unwrap_or(301), headers: location, body: "{}".to_owned() };
+            }
+            ["held", name] => {
+                let deadline = Instant::now() + Duration::from_secs(14);
+                while Instant::now() < deadline && !released.lock().is_ok_and(|r| r.iter().any(|n| n == name)) {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                200
             }
             _ => 404,
         };
