@@ -14,12 +14,18 @@
     }
   }
 
-  const host = document.createElement("div");
+  // An element of the widget's own, so the page's `div { ... }` rules do not match it; the class is
+  // what sites theme (`.inlet-form { --inlet-accent: ... }`).
+  const host = document.createElement("inlet-form");
   host.className = "inlet-form";
-  // Reserve room for the form so the page does not jump when it arrives (style property, not a
-  // style attribute, so a strict CSP allows it).
+  // Reserve room for the form so the page does not jump when it arrives (style properties, not a
+  // style attribute, so a strict CSP allows them). Once the widget's stylesheet applies, its `:host`
+  // rule resets the host's display and min-height whatever the page's rules say, and reserves
+  // --inlet-reserved-height instead; `em` there is of the widget's font, not the page's.
+  const reserved = script.dataset.height || "24em";
   host.style.display = "block";
-  host.style.minHeight = script.dataset.height || "24rem";
+  host.style.minHeight = reserved;
+  host.style.setProperty("--inlet-reserved-height", reserved);
   const root = host.attachShadow({ mode: "open" });
   const sheet = document.createElement("link");
   sheet.rel = "stylesheet";
@@ -41,6 +47,7 @@
       const locale = script.dataset.locale || document.documentElement.lang || "";
       glue.mount(container, { form: formId, api: base, frame, hidden, locale });
       host.style.minHeight = "";
+      host.style.removeProperty("--inlet-reserved-height");
     })
     .catch(() => {
       container.textContent = "This form could not be loaded. Please try again later.";
