@@ -1,7 +1,8 @@
 // The widget on a page whose theme restyles everything it can reach (examples/hostile-styles.html: a
-// 62.5% root, `*` and `div` rules with `!important`, two forms): at a desktop and a phone width the
-// page's rules stay off the form's element, the room the loader reserves holds, and a lead still
-// arrives. Screenshots go to target/e2e-screenshots/ to be looked at.
+// 62.5% root, `*` and `div` rules with `!important`, two forms): at a desktop and a phone width both
+// forms have the sizes they have on the plain script-tag page and the page's rules stay off the
+// form's element; the room the loader reserves holds, and a lead still arrives. Screenshots of both
+// pages go to target/e2e-screenshots/ to be looked at.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
@@ -30,6 +31,31 @@ async function open(path, width) {
   return { page, hosts };
 }
 
+/** What a visitor sees the size of in one form, read inside its shadow root. */
+function sizes(host) {
+  return host.evaluate((host) => {
+    const element = (selector) => host.shadowRoot.querySelector(selector);
+    const style = (selector) => getComputedStyle(element(selector));
+    const box = (selector) => {
+      const { width, height } = element(selector).getBoundingClientRect();
+      return `${width}x${height}`;
+    };
+    return {
+      cardPadding: style(".inlet-card").padding,
+      titleFontSize: style(".inlet-title").fontSize,
+      titleMargin: style(".inlet-title").margin,
+      labelFontSize: style("label[for=inlet-name]").fontSize,
+      helpFontSize: style("#inlet-phone-help").fontSize,
+      errorFontSize: style("#inlet-name-error").fontSize,
+      inputPadding: style("#inlet-name").padding,
+      inputHeight: element("#inlet-name").getBoundingClientRect().height,
+      checkbox: box("#inlet-consent"),
+      submitPadding: style(".inlet-submit").padding,
+      submit: box(".inlet-submit"),
+    };
+  });
+}
+
 /** The form's own element: the page's rules, `!important` or not, do not reach its box. */
 function hostBox(host) {
   return host.evaluate((host) => {
@@ -39,15 +65,17 @@ function hostBox(host) {
 }
 
 for (const width of WIDTHS) {
-  test(`at ${width}px, a hostile page's CSS does not reach either form`, async () => {
+  test(`at ${width}px, a hostile page's CSS leaves both forms as they are on the plain page`, async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     const plain = await open("script-tag.html", width);
+    const expected = await sizes(plain.hosts[0]);
     await plain.page.screenshot({ path: `${SCREENSHOTS}/plain-${width}.png`, fullPage: true });
 
     const hostile = await open("hostile-styles.html", width);
     assert.equal(hostile.hosts.length, 2);
     await hostile.page.screenshot({ path: `${SCREENSHOTS}/hostile-${width}.png`, fullPage: true });
     for (const [index, host] of hostile.hosts.entries()) {
+      assert.deepEqual(await sizes(host), expected, `form ${index + 1} on the hostile page`);
       assert.deepEqual(await hostBox(host), { tag: "inlet-form", display: "block", margin: "0px", padding: "0px", border: "0px" },
         `form ${index + 1}'s own element`);
       const button = await host.getByRole("button", { name: "Send request" }).evaluate((el) => getComputedStyle(el).backgroundColor);
