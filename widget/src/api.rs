@@ -48,16 +48,13 @@ impl Api {
         Some((read_json(response).await?, token))
     }
 
-    /// A renewed token in exchange for the one held (see the edge's `spam::renewed_token`); `None` if
-    /// the edge could not be asked, in which case the held one is sent as it is.
-    pub async fn renew_token(&self, form_id: &str, previous: Option<&str>) -> Option<String> {
+    /// A renewed token in exchange for the one held (see the edge's `spam::renewed_token`): `Err` if
+    /// the edge could not be reached, `Ok(None)` if it answered without one.
+    pub async fn renew_token(&self, form_id: &str, previous: Option<&str>) -> Result<Option<String>, ()> {
         let previous = String::from(js_sys::encode_uri_component(previous.unwrap_or_default()));
         let url = format!("{}/v1/forms/{form_id}/token?previous={previous}", self.base);
-        let response = Request::get(&url).send().await.ok()?;
-        if !response.ok() {
-            return None;
-        }
-        response.headers().get("inlet-form-token")
+        let response = Request::get(&url).send().await.map_err(|_| ())?;
+        Ok(if response.ok() { response.headers().get("inlet-form-token") } else { None })
     }
 
     pub async fn submit(&self, form_id: &str, idempotency_key: &str, submission: &LeadSubmission) -> SubmitOutcome {

@@ -127,15 +127,27 @@ async fn flush(api: Api, outbox: Outbox, form_id: String, ui: Ui) {
         if !matches!(ui.status.get_untracked(), Status::Retrying(_)) {
             ui.status.set(Status::Sending);
         }
-        // An old token no longer counts as a person's at the edge: renew it first.
-        if state::token_needs_renewal(pending.token_received.as_deref(), now_ms())
-            && let Some(token) = api.renew_token(&form_id, pending.submission.token.as_deref()).await
-        {
-            pending.submission.token = Some(token);
-            pending.token_received = Some(now_ms().to_string());
-            outbox.replace(&pending);
-        }
-        match api.submit(&form_id, &pending.key, &pending.submission).await {
+        // An old token no longer counts as a person's at the edge: renew it first. If the edge cannot
+        // be reached for that, this attempt has failed like any other (sending the old token on a
+        // connection that just came back would file the lead as spam); if it answers without a
+        // token, the held one goes as it is.
+        let renewal = if state::token_needs_renewal(pending.token_received.as_deref(), now_ms()) {
+            api.renew_token(&form_id, pending.submission.token.as_deref()).await
+        } else {
+            Ok(None)
+        };
+        let outcome = match renewal {
+            Err(()) => SubmitOutcome::Retry { retry_after: None },
+            Ok(renewed) => {
+                if let Some(token) = renewed {
+                    pending.submission.token = Some(token);
+                    pending.token_received = Some(now_ms().to_string());
+                    outbox.replace(&pending);
+                }
+                api.submit(&form_id, &pending.key, &pending.submission).await
+            }
+        };
+        match outcome {
             SubmitOutcome::Created => {
                 outbox.remove(&pending.key);
                 failures = 0;
