@@ -296,10 +296,15 @@ fn LeadForm(definition: FormDefinition, setup: Setup) -> impl IntoView {
             <h2 class="inlet-title">{title}</h2>
             <form node_ref=form_ref novalidate on:submit=on_submit hidden=sent aria-label=definition.with_value(|d| d.title.clone())>
                 {fields.into_iter().map(|field| view! { <FieldView field state definition locale /> }).collect_view()}
-                // A trap for bots that fill every input: people never see it, screen readers skip it.
-                <div class="inlet-hp" aria-hidden="true">
-                    <label for="inlet-website">{text.honeypot_label}</label>
-                    <input type="text" id="inlet-website" name="website" tabindex="-1" autocomplete="off" node_ref=honeypot />
+                // A trap for bots that fill every input by script: people never see it, and neither
+                // screen readers nor autofill touch it. Chromium autofills even an off-screen
+                // autocomplete="off" field it takes for a company or an address, so the trap has no
+                // name and an id and label no heuristic knows, and `inert` keeps autofill and focus
+                // out of it anyway. Field ids are `inlet-` and a name that starts with a letter, so
+                // `inlet-0` is never one of them.
+                <div class="inlet-hp" aria-hidden="true" inert="">
+                    <label for="inlet-0">{text.honeypot_label}</label>
+                    <input type="text" id="inlet-0" tabindex="-1" autocomplete="off" node_ref=honeypot />
                 </div>
                 <button type="submit" class="inlet-submit" disabled=move || status.get().is_busy()>
                     {move || if status.get().is_busy() { text.sending.to_owned() } else { submit_label.clone() }}
