@@ -117,7 +117,7 @@ async fn dispatch(route: Route, method: Method, req: Request, env: &Env) -> Resu
         }
         Route::Embed { form_id } => {
             // `?locale=es` picks the widget's language inside the frame.
-            let locale = req.url()?.query_pairs().find(|(k, _)| k == "locale").map(|(_, v)| v.into_owned()).unwrap_or_default();
+            let locale = query_param(&req, "locale")?.unwrap_or_default();
             embed(env, &form_id, Locale::negotiate(&locale)).await
         }
         operator => admin::handle(operator, method, req, env).await,
@@ -266,11 +266,15 @@ fn submission_fingerprint(submission: &LeadSubmission) -> String {
 /// `GET /v1/forms/{id}/token?previous=...`: a fresh form token, renewed from the one the widget holds
 /// (see `spam::renewed_token`). Never cached: each answer is for its asker.
 fn renew_token(req: &Request, env: &Env, form: &StoredForm) -> Result<Reply, Failure> {
-    let url = req.url()?;
-    let previous = url.query_pairs().find(|(name, _)| name == "previous").map(|(_, value)| value.into_owned());
+    let previous = query_param(req, "previous")?;
     let min_fill_ms = u64::from(form.settings.min_fill_seconds) * 1000;
     let token = spam::renewed_token(&secret(env)?, &form.definition.id, previous.as_deref(), js_sys::Date::now() as u64, min_fill_ms);
     Ok(Reply::json(200, &Renewed { token: &token }).header("cache-control", "no-store").header(FORM_TOKEN_HEADER, token.clone()))
+}
+
+/// The first value of query parameter `name`, decoded.
+fn query_param(req: &Request, name: &str) -> Result<Option<String>, Failure> {
+    Ok(req.url()?.query_pairs().find(|(key, _)| key == name).map(|(_, value)| value.into_owned()))
 }
 
 #[derive(Serialize)]

@@ -31,15 +31,9 @@ impl Siteverify {
     }
 }
 
-/// The host of an allowed origin (`https://www.example.com:8443` -> `www.example.com`).
+/// The host of an allowed origin (`https://www.example.com:8443` -> `www.example.com`), lower-case.
 fn origin_host(origin: &str) -> Option<String> {
-    let normalised = crate::cors::normalise_origin(origin)?;
-    let (_, rest) = normalised.split_once("://")?;
-    let host = match rest.rsplit_once(':') {
-        Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
-        _ => rest,
-    };
-    Some(host.to_owned())
+    url::Url::parse(origin.trim()).ok()?.host_str().map(str::to_owned)
 }
 
 /// What siteverify says of `token`. `Err` means siteverify could not be asked (or answered nonsense),

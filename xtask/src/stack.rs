@@ -74,7 +74,7 @@ impl Stack {
         // A fresh secret per stack, as an operator's would be: no secret is ever committed.
         let mut vars = vec![("INLET_SECRET".to_owned(), random_hex(24)?)];
         vars.extend(options.vars.iter().cloned());
-        let env_file = persist.join("worker.env");
+        let env_file = persist.join(ENV_FILE);
         write_env_file(&env_file, &vars)?;
         let log_path = persist.join("wrangler.log");
         let log = std::fs::File::create(&log_path).map_err(|e| e.to_string())?;
@@ -115,6 +115,14 @@ impl Stack {
         }
         self.stop();
         Err(format!("wrangler dev did not answer {health} within 90 s; see {}", log_path.display()))
+    }
+
+    /// A variable or secret as the stack handed it to the Worker (from its env file), e.g. the
+    /// `INLET_SECRET` it generated, for tests that must sign as the Worker does.
+    pub fn worker_var(&self, name: &str) -> Option<String> {
+        let text = std::fs::read_to_string(self.persist.join(ENV_FILE)).ok()?;
+        let prefix = format!("{name}=\"");
+        text.lines().find_map(|line| Some(line.strip_prefix(&prefix)?.strip_suffix('"')?.to_owned()))
     }
 
     /// Runs SQL against the stack's local D1 through wrangler and returns the rows of the last
@@ -178,6 +186,9 @@ impl Stack {
     }
 }
 
+/// The stack's env file, in its folder: the Worker's variables and secrets, mode 0600.
+pub const ENV_FILE: &str = "worker.env";
+
 /// How long a stack's processes get to exit after TERM before they are killed.
 pub const STOP_GRACE: Duration = Duration::from_secs(10);
 
@@ -205,10 +216,7 @@ pub fn wait_for_registered_stacks(registry: &Path, patience: Duration) -> Result
         if Instant::now() >= deadline {
             let described: Vec<String> = left
                 .iter()
-                .map(|pid| {
-                    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-                    format!("{pid}: {}", String::from_utf8_lossy(&cmdline).replace('\0', " "))
-                })
+                .map(|pid| format!("{pid}: {}", command_line(*pid).unwrap_or_default()))
                 .collect();
             return Err(format!("processes of stopped stacks are still running:\n{}", described.join("\n")));
         }
@@ -245,11 +253,22 @@ fn signal_group(group: u32, signal: &str) {
     let _ = Command::new("kill").args(["-s", signal, "--", &format!("-{group}")]).stderr(Stdio::null()).status();
 }
 
+/// Every process on the machine, by the numbered folders of `/proc`.
+pub fn processes() -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    entries.filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok()).collect()
+}
+
+/// A process's command line, its arguments joined by spaces; `None` once it is gone.
+pub fn command_line(pid: u32) -> Option<String> {
+    let raw = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+    Some(String::from_utf8_lossy(&raw).replace('\0', " "))
+}
+
 /// The processes whose process group is `group`, read from `/proc`.
 pub fn group_members(group: u32) -> Vec<u32> {
-    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
-    entries
-        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+    processes()
+        .into_iter()
         .filter(|pid| std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| stat_group(&stat) == Some(group)))
         .collect()
 }

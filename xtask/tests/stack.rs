@@ -16,18 +16,13 @@ use xtask::stack::{self, Stack, StackOptions};
 use xtask::tools::Tools;
 use xtask::root;
 
-/// The pids of every process whose command line mentions `text`, this test process excepted.
+/// Every process whose command line mentions `text`, this test process excepted.
 fn processes_mentioning(text: &str) -> Vec<(u32, String)> {
     let me = std::process::id();
-    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
-    entries
-        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+    stack::processes()
+        .into_iter()
         .filter(|pid| *pid != me)
-        .filter_map(|pid| {
-            let raw = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
-            let line = String::from_utf8_lossy(&raw).replace('\0', " ");
-            line.contains(text).then_some((pid, line))
-        })
+        .filter_map(|pid| Some((pid, stack::command_line(pid)?)).filter(|(_, line)| line.contains(text)))
         .collect()
 }
 
@@ -53,22 +48,16 @@ fn a_stopped_stack_leaves_no_process_and_keeps_secrets_off_command_lines() {
     let mut stack = Stack::start(&tools, options).unwrap_or_else(|e| panic!("{e}"));
     let group = stack.process_group();
     let members = stack::group_members(group);
-    let workerd = members.iter().any(|pid| {
-        std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| String::from_utf8_lossy(&c).contains("workerd"))
-    });
+    let workerd = members.iter().any(|pid| stack::command_line(*pid).is_some_and(|line| line.contains("workerd")));
     assert!(workerd, "workerd runs in the stack's process group: {members:?}");
 
     // The secrets are in a file only its owner can read, and on no command line or log.
-    let env_file = stack.persist.join("worker.env");
+    let env_file = stack.persist.join(stack::ENV_FILE);
     let mode = std::fs::metadata(&env_file).map(|m| m.permissions().mode() & 0o777).unwrap_or_default();
     assert_eq!(mode, 0o600, "{}", env_file.display());
-    let env_text = std::fs::read_to_string(&env_file).unwrap_or_default();
-    let secret = env_text
-        .lines()
-        .find_map(|line| line.strip_prefix("INLET_SECRET=\""))
-        .map(|rest| rest.trim_end_matches('"').to_owned())
-        .unwrap_or_default();
-    assert_eq!(secret.len(), 48, "{env_text}");
+    assert_eq!(stack.worker_var("INLET_OPERATOR_TOKEN").as_deref(), Some(token.as_str()));
+    let secret = stack.worker_var("INLET_SECRET").unwrap_or_default();
+    assert_eq!(secret.len(), 48, "a fresh INLET_SECRET");
     for value in [&token, &secret] {
         assert_eq!(processes_mentioning(value), Vec::new(), "a secret is on a command line");
     }

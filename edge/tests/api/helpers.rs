@@ -211,14 +211,9 @@ impl TestApp {
     }
 
     /// A token for `form_id` as the Worker would have issued it at `issued_ms`, signed with the
-    /// stack's own secret (read from its env file), to stand for a token served long ago.
+    /// stack's own secret, to stand for a token served long ago.
     pub fn token_issued_at(&self, form_id: &str, issued_ms: u64) -> String {
-        let env = std::fs::read_to_string(self.stack.persist.join("worker.env")).unwrap_or_default();
-        let secret = env
-            .lines()
-            .find_map(|line| line.strip_prefix("INLET_SECRET=\""))
-            .map(|rest| rest.trim_end_matches('"').to_owned())
-            .unwrap_or_else(|| panic!("no INLET_SECRET in the stack's env file"));
+        let secret = self.stack.worker_var("INLET_SECRET").unwrap_or_else(|| panic!("the stack has no INLET_SECRET"));
         inlet_edge::spam::form_token(secret.as_bytes(), form_id, issued_ms)
     }
 
