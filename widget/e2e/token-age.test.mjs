@@ -38,6 +38,19 @@ async function serveOldToken(page, token) {
   return renewals;
 }
 
+/**
+ * Waits for a status `accept` likes while the widget's retries run on the browser's fake clock: moves
+ * the clock on a little at a time, and only after looking, since a step past a state (say "saved")
+ * would start the widget's next try and hide it.
+ */
+function statusOnTheBrowsersClock(page, form, accept, what) {
+  return eventually(async () => {
+    const status = await form.status();
+    if (!accept(status)) await page.clock.fastForward(2_000);
+    return status;
+  }, accept, what, 60_000);
+}
+
 const row = (email) => query(`SELECT spam, spam_reason FROM leads WHERE email = '${email.toLowerCase()}'`)[0];
 
 test("the old token alone no longer counts as a person's", async () => {
@@ -88,24 +101,12 @@ test("a lead that waited in the outbox until the next day goes as a person's", a
   await page.clock.fastForward("00:00:05");
   await context.setOffline(true);
   await form.submit();
-  // The widget's retries run on the browser's clock: move it on, a little at a time and only after
-  // looking (a step past "saved" would start its next try), until the lead is saved for later.
-  const saved = (t) => t.includes("saved on this device");
-  await eventually(async () => {
-    const status = await form.status();
-    if (!saved(status)) await page.clock.fastForward(2_000);
-    return status;
-  }, saved, "saved in the outbox", 60_000);
+  await statusOnTheBrowsersClock(page, form, (t) => t.includes("saved on this device"), "saved in the outbox");
   assert.equal(row(email), undefined);
   // The next day, the connection is back.
   await page.clock.fastForward("24:00:00");
   await context.setOffline(false);
-  const thanked = (t) => t.startsWith("Thank you");
-  await eventually(async () => {
-    const status = await form.status();
-    if (!thanked(status)) await page.clock.fastForward(2_000);
-    return status;
-  }, thanked, "confirmation", 60_000);
+  await statusOnTheBrowsersClock(page, form, (t) => t.startsWith("Thank you"), "confirmation");
   assert.ok(renewals.includes(served), `renewed the day-old token: ${JSON.stringify(renewals)}`);
   assert.deepEqual(row(email), { spam: 0, spam_reason: null });
   assert.deepEqual(page.errors, []);
