@@ -6,15 +6,17 @@
 //! Secrets are shown once: a webhook destination's `whsec_` secret appears in the answer that created
 //! or rotated it and never again.
 
-use crate::app::{allow_private_destinations, random_array, read_body, require_json, setting, Failure};
+use crate::app::{
+    Failure, allow_private_destinations, random_array, read_body, require_json, setting,
+};
 use crate::deliver::{self, DeliveryMessage};
-use crate::destination::{check_name, DestinationRequest, Target};
+use crate::destination::{DestinationRequest, Target, check_name};
 use crate::forward::rfc3339;
 use crate::problem::Problem;
 use crate::reply::Reply;
 use crate::route::{Method, Route};
-use crate::store::forwarding::{self as store, AttemptRow, Delivery, DeliveryFilter, Destination};
 use crate::store as forms;
+use crate::store::forwarding::{self as store, AttemptRow, Delivery, DeliveryFilter, Destination};
 use crate::{ids, webhook};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
@@ -32,19 +34,32 @@ const DEFAULT_PAGE: u32 = 50;
 const MAX_PAGE: u32 = 200;
 const STATUSES: &[&str] = &["pending", "retrying", "delivered", "failed", "dead"];
 
-pub async fn handle(route: Route, method: Method, mut req: Request, env: &Env) -> Result<Reply, Failure> {
+pub async fn handle(
+    route: Route,
+    method: Method,
+    mut req: Request,
+    env: &Env,
+) -> Result<Reply, Failure> {
     authorize(&req, env)?;
     let db = env.d1("DB")?;
     let now = js_sys::Date::now();
     let reply = match (route, method) {
         (Route::Destinations { tenant_id, form_id }, Method::Post) => {
-            let form = forms::find_tenant_form(&db, &tenant_id, &form_id).await?.ok_or_else(Problem::form_not_found)?;
+            let form = forms::find_tenant_form(&db, &tenant_id, &form_id)
+                .await?
+                .ok_or_else(Problem::form_not_found)?;
             let request: DestinationRequest = read_json(&mut req).await?;
-            let checked = request.check(form.definition.default_country, allow_private_destinations(env)).map_err(|refusal| match refusal.code {
-                "destination_url_not_allowed" => Problem::destination_url_not_allowed(refusal.message),
-                _ => Problem::destination_invalid(refusal.message),
-            })?;
-            let secret = matches!(checked.target, Target::Webhook { .. }).then(|| random_array().map(webhook::new_secret)).transpose()?;
+            let checked = request
+                .check(form.definition.default_country, allow_private_destinations(env))
+                .map_err(|refusal| match refusal.code {
+                    "destination_url_not_allowed" => {
+                        Problem::destination_url_not_allowed(refusal.message)
+                    }
+                    _ => Problem::destination_invalid(refusal.message),
+                })?;
+            let secret = matches!(checked.target, Target::Webhook { .. })
+                .then(|| random_array().map(webhook::new_secret))
+                .transpose()?;
             let destination = Destination {
                 id: ids::destination_id(random_array()?),
                 form_id: form.definition.id.clone(),
@@ -59,26 +74,43 @@ pub async fn handle(route: Route, method: Method, mut req: Request, env: &Env) -
                 updated_at: now,
             };
             // The insert checks the cap itself: a count read first would let concurrent creates past it.
-            if !store::insert_destination(&db, &tenant_id, &destination, MAX_DESTINATIONS_PER_FORM).await? {
-                return Err(Problem::destination_invalid(format!("A form has at most {MAX_DESTINATIONS_PER_FORM} destinations.")).into());
+            if !store::insert_destination(&db, &tenant_id, &destination, MAX_DESTINATIONS_PER_FORM)
+                .await?
+            {
+                return Err(Problem::destination_invalid(format!(
+                    "A form has at most {MAX_DESTINATIONS_PER_FORM} destinations."
+                ))
+                .into());
             }
             Reply::json(201, &DestinationView::of(&destination, now).with_secret(secret))
         }
         (Route::Destinations { tenant_id, form_id }, _) => {
-            forms::find_tenant_form(&db, &tenant_id, &form_id).await?.ok_or_else(Problem::form_not_found)?;
+            forms::find_tenant_form(&db, &tenant_id, &form_id)
+                .await?
+                .ok_or_else(Problem::form_not_found)?;
             let destinations = store::list_destinations(&db, &tenant_id, &form_id).await?;
-            let views: Vec<DestinationView> = destinations.iter().map(|d| DestinationView::of(d, now)).collect();
+            let views: Vec<DestinationView> =
+                destinations.iter().map(|d| DestinationView::of(d, now)).collect();
             Reply::json(200, &List { items: views })
         }
         (Route::Destination { tenant_id, destination_id }, Method::Patch) => {
             let change: DestinationChange = read_json(&mut req).await?;
             let found = find_destination(&db, &tenant_id, &destination_id).await?;
             if let Some(name) = change.name {
-                let name = check_name(&name).map_err(|refusal| Problem::destination_invalid(refusal.message))?;
+                let name = check_name(&name)
+                    .map_err(|refusal| Problem::destination_invalid(refusal.message))?;
                 store::rename_destination(&db, &tenant_id, &found.id, &name, now).await?;
             }
             if let Some(enabled) = change.enabled {
-                store::set_destination_enabled(&db, &tenant_id, &found.id, enabled, Some("operator"), now).await?;
+                store::set_destination_enabled(
+                    &db,
+                    &tenant_id,
+                    &found.id,
+                    enabled,
+                    Some("operator"),
+                    now,
+                )
+                .await?;
             }
             let updated = find_destination(&db, &tenant_id, &destination_id).await?;
             Reply::json(200, &DestinationView::of(&updated, now))
@@ -97,44 +129,77 @@ pub async fn handle(route: Route, method: Method, mut req: Request, env: &Env) -
             let rotation: Rotation = read_optional_json(&mut req).await?;
             let overlap = rotation.overlap_seconds.unwrap_or(DEFAULT_OVERLAP_SECONDS);
             if overlap > MAX_OVERLAP_SECONDS {
-                return Err(Problem::destination_invalid(format!("overlap_seconds: at most {MAX_OVERLAP_SECONDS}")).into());
+                return Err(Problem::destination_invalid(format!(
+                    "overlap_seconds: at most {MAX_OVERLAP_SECONDS}"
+                ))
+                .into());
             }
             let found = find_destination(&db, &tenant_id, &destination_id).await?;
             if !matches!(found.target, Target::Webhook { .. }) {
-                return Err(Problem::destination_invalid("Only webhook destinations have a signing secret.").into());
+                return Err(Problem::destination_invalid(
+                    "Only webhook destinations have a signing secret.",
+                )
+                .into());
             }
             // One previous secret at a time: rotating again during the overlap is refused rather than
             // cutting the receiver's switch-over short.
-            let overlapping = |destination: &Destination| destination.previous_secret_expires_at.filter(|until| *until > now);
+            let overlapping = |destination: &Destination| {
+                destination.previous_secret_expires_at.filter(|until| *until > now)
+            };
             if let Some(until) = overlapping(&found) {
                 return Err(Problem::rotation_in_progress(&rfc3339(until)).into());
             }
             let secret = webhook::new_secret(random_array()?);
-            if !store::rotate_secret(&db, &tenant_id, &found.id, &secret, now + f64::from(overlap) * 1_000.0, now).await? {
+            if !store::rotate_secret(
+                &db,
+                &tenant_id,
+                &found.id,
+                &secret,
+                now + f64::from(overlap) * 1_000.0,
+                now,
+            )
+            .await?
+            {
                 // Another rotation took effect since the read above.
                 let current = find_destination(&db, &tenant_id, &destination_id).await?;
-                return Err(Problem::rotation_in_progress(&rfc3339(overlapping(&current).unwrap_or(now))).into());
+                return Err(Problem::rotation_in_progress(&rfc3339(
+                    overlapping(&current).unwrap_or(now),
+                ))
+                .into());
             }
             let rotated = find_destination(&db, &tenant_id, &destination_id).await?;
             Reply::json(200, &DestinationView::of(&rotated, now).with_secret(Some(secret)))
         }
         (Route::Deliveries { tenant_id }, _) => {
             let url = req.url()?;
-            let query: Vec<(String, String)> = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+            let query: Vec<(String, String)> =
+                url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
             let get = |name: &str| query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
             let status = get("status");
             if status.is_some_and(|s| !STATUSES.contains(&s)) {
-                return Err(Problem::query_invalid(format!("status: one of {}", STATUSES.join(", "))).into());
+                return Err(Problem::query_invalid(format!(
+                    "status: one of {}",
+                    STATUSES.join(", ")
+                ))
+                .into());
             }
             let limit = match get("limit") {
                 None => DEFAULT_PAGE,
-                Some(raw) => raw.parse::<u32>().ok().filter(|n| (1..=MAX_PAGE).contains(n)).ok_or_else(|| {
-                    Problem::query_invalid(format!("limit: a number from 1 to {MAX_PAGE}"))
-                })?,
+                Some(raw) => {
+                    raw.parse::<u32>().ok().filter(|n| (1..=MAX_PAGE).contains(n)).ok_or_else(
+                        || Problem::query_invalid(format!("limit: a number from 1 to {MAX_PAGE}")),
+                    )?
+                }
             };
-            let filter = DeliveryFilter { status, lead_id: get("lead_id"), destination_id: get("destination_id"), limit };
+            let filter = DeliveryFilter {
+                status,
+                lead_id: get("lead_id"),
+                destination_id: get("destination_id"),
+                limit,
+            };
             let deliveries = store::list_deliveries(&db, &tenant_id, &filter).await?;
-            let views: Vec<DeliveryView> = deliveries.iter().map(|d| DeliveryView::of(d, None)).collect();
+            let views: Vec<DeliveryView> =
+                deliveries.iter().map(|d| DeliveryView::of(d, None)).collect();
             Reply::json(200, &List { items: views })
         }
         (Route::Delivery { tenant_id, delivery_id }, _) => {
@@ -145,17 +210,40 @@ pub async fn handle(route: Route, method: Method, mut req: Request, env: &Env) -
         (Route::Replay { tenant_id, delivery_id }, _) => {
             let delivery = find_delivery(&db, &tenant_id, &delivery_id).await?;
             if !matches!(delivery.status.as_str(), "failed" | "dead") {
-                return Err(Problem::delivery_not_replayable(format!("It is {}; only failed and dead deliveries are replayed.", delivery.status)).into());
+                return Err(Problem::delivery_not_replayable(format!(
+                    "It is {}; only failed and dead deliveries are replayed.",
+                    delivery.status
+                ))
+                .into());
             }
             match store::find_destination(&db, &tenant_id, &delivery.destination_id).await? {
                 Some(destination) if destination.enabled => {}
-                Some(_) => return Err(Problem::delivery_not_replayable("Its destination is disabled; enable it first.").into()),
-                None => return Err(Problem::delivery_not_replayable("Its destination was deleted.").into()),
+                Some(_) => {
+                    return Err(Problem::delivery_not_replayable(
+                        "Its destination is disabled; enable it first.",
+                    )
+                    .into());
+                }
+                None => {
+                    return Err(
+                        Problem::delivery_not_replayable("Its destination was deleted.").into()
+                    );
+                }
             }
             if !store::restart_delivery(&db, &tenant_id, &delivery.id, now).await? {
-                return Err(Problem::delivery_not_replayable("It changed meanwhile; read it again.").into());
+                return Err(Problem::delivery_not_replayable(
+                    "It changed meanwhile; read it again.",
+                )
+                .into());
             }
-            deliver::enqueue(env, vec![DeliveryMessage { tenant_id: tenant_id.clone(), delivery_id: delivery.id.clone() }]).await?;
+            deliver::enqueue(
+                env,
+                vec![DeliveryMessage {
+                    tenant_id: tenant_id.clone(),
+                    delivery_id: delivery.id.clone(),
+                }],
+            )
+            .await?;
             let restarted = find_delivery(&db, &tenant_id, &delivery.id).await?;
             Reply::json(202, &DeliveryView::of(&restarted, None))
         }
@@ -169,8 +257,13 @@ pub async fn handle(route: Route, method: Method, mut req: Request, env: &Env) -
 /// with a per-request key, so neither length nor content leaks through timing).
 fn authorize(req: &Request, env: &Env) -> Result<(), Failure> {
     let expected = setting(env, "INLET_OPERATOR_TOKEN").filter(|t| t.len() >= 16);
-    let given = req.headers().get("authorization")?.and_then(|value| value.strip_prefix("Bearer ").map(|t| t.trim().to_owned()));
-    let (Some(expected), Some(given)) = (expected, given) else { return Err(Problem::unauthorized().into()) };
+    let given = req
+        .headers()
+        .get("authorization")?
+        .and_then(|value| value.strip_prefix("Bearer ").map(|t| t.trim().to_owned()));
+    let (Some(expected), Some(given)) = (expected, given) else {
+        return Err(Problem::unauthorized().into());
+    };
     let key: [u8; 32] = random_array()?;
     let digest = |text: &str| {
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&key).ok()?;
@@ -190,7 +283,9 @@ async fn read_json<T: for<'de> Deserialize<'de>>(req: &mut Request) -> Result<T,
 }
 
 /// A body that may be empty (then every member takes its default).
-async fn read_optional_json<T: for<'de> Deserialize<'de> + Default>(req: &mut Request) -> Result<T, Failure> {
+async fn read_optional_json<T: for<'de> Deserialize<'de> + Default>(
+    req: &mut Request,
+) -> Result<T, Failure> {
     let body = read_body(req, MAX_BODY_BYTES).await?;
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
@@ -200,15 +295,23 @@ async fn read_optional_json<T: for<'de> Deserialize<'de> + Default>(req: &mut Re
 }
 
 fn parse_json<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Failure> {
-    let value: serde_json::Value = serde_json::from_slice(body).map_err(|_| Problem::malformed_json("The body is not valid JSON."))?;
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|_| Problem::malformed_json("The body is not valid JSON."))?;
     if !value.is_object() {
         return Err(Problem::malformed_json("Expected a JSON object.").into());
     }
-    serde_json::from_value(value).map_err(|e| Problem::malformed_json(format!("Unexpected shape: {e}")).into())
+    serde_json::from_value(value)
+        .map_err(|e| Problem::malformed_json(format!("Unexpected shape: {e}")).into())
 }
 
-async fn find_destination(db: &D1Database, tenant_id: &str, id: &str) -> Result<Destination, Failure> {
-    Ok(store::find_destination(db, tenant_id, id).await?.ok_or_else(Problem::destination_not_found)?)
+async fn find_destination(
+    db: &D1Database,
+    tenant_id: &str,
+    id: &str,
+) -> Result<Destination, Failure> {
+    Ok(store::find_destination(db, tenant_id, id)
+        .await?
+        .ok_or_else(Problem::destination_not_found)?)
 }
 
 async fn find_delivery(db: &D1Database, tenant_id: &str, id: &str) -> Result<Delivery, Failure> {
@@ -261,7 +364,10 @@ impl<'a> DestinationView<'a> {
             target: &destination.target,
             enabled: destination.enabled,
             disabled_reason: destination.disabled_reason.as_deref(),
-            previous_secret_expires_at: destination.previous_secret_expires_at.filter(|until| *until > now).map(rfc3339),
+            previous_secret_expires_at: destination
+                .previous_secret_expires_at
+                .filter(|until| *until > now)
+                .map(rfc3339),
             created_at: rfc3339(destination.created_at),
             updated_at: rfc3339(destination.updated_at),
             secret: None,

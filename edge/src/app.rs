@@ -4,19 +4,19 @@
 //! logged with its cause and answered with a bare 500.
 
 use crate::cors::{self, ALLOWED_REQUEST_HEADERS, PREFLIGHT_MAX_AGE};
+use crate::deliver::{self, DeliveryMessage};
+use crate::limit::Decision;
 use crate::problem::Problem;
 use crate::reply::Reply;
 use crate::route::{self, Method, Route, Routed};
-use crate::limit::Decision;
 use crate::spam::{self, Verdict};
 use crate::store::{self, NewLead, StoreError, StoredForm};
-use crate::deliver::{self, DeliveryMessage};
 use crate::{admin, ids, limiter, page, turnstile};
 use futures_util::StreamExt;
 use inlet_shared::{Lead, LeadSubmission, Locale};
 use serde::Serialize;
 use wasm_bindgen::JsCast;
-use worker::{console_error, D1Database, Env, Request};
+use worker::{D1Database, Env, Request, console_error};
 
 /// Largest request body accepted, in bytes. A lead is a few KiB at most.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -69,7 +69,9 @@ impl Failure {
 pub async fn handle(req: Request, env: &Env) -> Reply {
     let method = Method::parse(req.method().as_ref());
     let reply = match route::route(method, &req.path()) {
-        Routed::Found(route, method) => dispatch(route, method, req, env).await.unwrap_or_else(Failure::into_reply),
+        Routed::Found(route, method) => {
+            dispatch(route, method, req, env).await.unwrap_or_else(Failure::into_reply)
+        }
         Routed::MethodNotAllowed(allow) => Reply::problem(&Problem::method_not_allowed(allow)),
         Routed::NotFound => Reply::problem(&Problem::not_found()),
     };
@@ -78,7 +80,9 @@ pub async fn handle(req: Request, env: &Env) -> Reply {
 
 async fn dispatch(route: Route, method: Method, req: Request, env: &Env) -> Result<Reply, Failure> {
     match route {
-        Route::Health => Ok(Reply::json(200, &Health { status: "ok" }).header("cache-control", "no-store")),
+        Route::Health => {
+            Ok(Reply::json(200, &Health { status: "ok" }).header("cache-control", "no-store"))
+        }
         Route::OpenApi => Ok(Reply::new(200, "application/json", crate::OPENAPI)
             .header("cache-control", "public, max-age=300")
             .header("access-control-allow-origin", "*")),
@@ -88,7 +92,11 @@ async fn dispatch(route: Route, method: Method, req: Request, env: &Env) -> Resu
             let reply = match method {
                 Method::Options => preflight(&origin, "GET, HEAD"),
                 _ => {
-                    let token = spam::form_token(&secret(env)?, &form.definition.id, js_sys::Date::now() as u64);
+                    let token = spam::form_token(
+                        &secret(env)?,
+                        &form.definition.id,
+                        js_sys::Date::now() as u64,
+                    );
                     Reply::json(200, &form.definition)
                         .header("cache-control", "public, max-age=60")
                         .header(FORM_TOKEN_HEADER, token)
@@ -107,7 +115,8 @@ async fn dispatch(route: Route, method: Method, req: Request, env: &Env) -> Resu
         }
         Route::Leads { form_id } => {
             let db = env.d1("DB")?;
-            let form = store::find_form(&db, &form_id).await?.ok_or_else(Problem::form_not_found)?;
+            let form =
+                store::find_form(&db, &form_id).await?.ok_or_else(Problem::form_not_found)?;
             let origin = BrowserOrigin::check(&req, &form)?;
             let reply = match method {
                 Method::Options => preflight(&origin, "POST"),
@@ -156,9 +165,10 @@ impl BrowserOrigin {
     /// Lets the browser read the reply (errors included, so the widget can show them).
     fn expose(&self, reply: Reply) -> Reply {
         match &self.0 {
-            Some(origin) => reply
-                .allow_origin(origin)
-                .header("access-control-expose-headers", format!("retry-after, {FORM_TOKEN_HEADER}, {REPLAYED_HEADER}")),
+            Some(origin) => reply.allow_origin(origin).header(
+                "access-control-expose-headers",
+                format!("retry-after, {FORM_TOKEN_HEADER}, {REPLAYED_HEADER}"),
+            ),
             None => reply.header("vary", "Origin"),
         }
     }
@@ -179,7 +189,12 @@ fn preflight(origin: &BrowserOrigin, methods: &str) -> Reply {
 /// keeps junk out of the form's ceiling: a malformed or invalid request costs at most its sender's own
 /// budget, never the budget the form's real visitors share, and a retry of a stored submission is
 /// answered from the store before any limit is asked.
-async fn accept_lead(mut req: Request, env: &Env, db: &D1Database, form: &StoredForm) -> Result<Reply, Failure> {
+async fn accept_lead(
+    mut req: Request,
+    env: &Env,
+    db: &D1Database,
+    form: &StoredForm,
+) -> Result<Reply, Failure> {
     require_json(&req)?;
     let idempotency_key = idempotency_key(&req)?;
     let body = read_body(&mut req, MAX_BODY_BYTES).await?;
@@ -198,7 +213,15 @@ async fn accept_lead(mut req: Request, env: &Env, db: &D1Database, form: &Stored
     let lead = Lead::parse(&form.definition, &submission).map_err(Problem::validation_failed)?;
     if let Some(settings) = &form.settings.turnstile {
         let own_host = req.url()?.host_str().unwrap_or_default().to_owned();
-        check_turnstile(env, &settings.secret, &submission, client_ip.as_deref(), &form.allowed_origins, &own_host).await?;
+        check_turnstile(
+            env,
+            &settings.secret,
+            &submission,
+            client_ip.as_deref(),
+            &form.allowed_origins,
+            &own_host,
+        )
+        .await?;
     }
     // Only a submission that is well formed, valid and past Turnstile counts toward the form's ceiling.
     take_limit(env, &format!("form:{}", form.definition.id), limits.per_form).await?;
@@ -216,7 +239,10 @@ async fn accept_lead(mut req: Request, env: &Env, db: &D1Database, form: &Stored
     // One delivery per destination, stored with the lead; a bot's lead goes nowhere.
     let mut deliveries = Vec::new();
     if verdict == Verdict::Human {
-        for destination_id in store::forwarding::enabled_destination_ids(db, &form.tenant_id, &form.definition.id).await? {
+        for destination_id in
+            store::forwarding::enabled_destination_ids(db, &form.tenant_id, &form.definition.id)
+                .await?
+        {
             deliveries.push((ids::delivery_id(random_array()?), destination_id));
         }
     }
@@ -268,8 +294,16 @@ fn submission_fingerprint(submission: &LeadSubmission) -> String {
 fn renew_token(req: &Request, env: &Env, form: &StoredForm) -> Result<Reply, Failure> {
     let previous = query_param(req, "previous")?;
     let min_fill_ms = u64::from(form.settings.min_fill_seconds) * 1000;
-    let token = spam::renewed_token(&secret(env)?, &form.definition.id, previous.as_deref(), js_sys::Date::now() as u64, min_fill_ms);
-    Ok(Reply::json(200, &Renewed { token: &token }).header("cache-control", "no-store").header(FORM_TOKEN_HEADER, token.clone()))
+    let token = spam::renewed_token(
+        &secret(env)?,
+        &form.definition.id,
+        previous.as_deref(),
+        js_sys::Date::now() as u64,
+        min_fill_ms,
+    );
+    Ok(Reply::json(200, &Renewed { token: &token })
+        .header("cache-control", "no-store")
+        .header(FORM_TOKEN_HEADER, token.clone()))
 }
 
 /// The first value of query parameter `name`, decoded.
@@ -290,7 +324,9 @@ fn created(id: &str) -> Reply {
 fn secret(env: &Env) -> Result<Vec<u8>, Failure> {
     match setting(env, "INLET_SECRET") {
         Some(value) if value.len() >= 16 => Ok(value.into_bytes()),
-        _ => Err(Failure::Internal("INLET_SECRET is not set (or shorter than 16 characters)".into())),
+        _ => {
+            Err(Failure::Internal("INLET_SECRET is not set (or shorter than 16 characters)".into()))
+        }
     }
 }
 
@@ -322,16 +358,26 @@ async fn take_limit(env: &Env, key: &str, limit: crate::settings::Limit) -> Resu
 fn idempotency_key(req: &Request) -> Result<Option<String>, Failure> {
     let Some(raw) = req.headers().get("idempotency-key")? else { return Ok(None) };
     let key = raw.trim().trim_matches('"');
-    if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY || !key.bytes().all(|b| b.is_ascii_graphic()) {
+    if key.is_empty()
+        || key.len() > MAX_IDEMPOTENCY_KEY
+        || !key.bytes().all(|b| b.is_ascii_graphic())
+    {
         return Err(Problem::idempotency_key_invalid().into());
     }
     Ok(Some(key.to_owned()))
 }
 
 /// The original answer for a key seen before with this body; a refusal for the key with another body.
-async fn replay(db: &D1Database, form: &StoredForm, key: &str, hash: &str) -> Result<Option<Reply>, Failure> {
+async fn replay(
+    db: &D1Database,
+    form: &StoredForm,
+    key: &str,
+    hash: &str,
+) -> Result<Option<Reply>, Failure> {
     match store::find_idempotency_key(db, &form.tenant_id, &form.definition.id, key).await? {
-        Some(record) if record.request_hash == hash => Ok(Some(created(&record.lead_id).header(REPLAYED_HEADER, "true"))),
+        Some(record) if record.request_hash == hash => {
+            Ok(Some(created(&record.lead_id).header(REPLAYED_HEADER, "true")))
+        }
         Some(_) => Err(Problem::idempotency_key_reused().into()),
         None => Ok(None),
     }
@@ -345,10 +391,12 @@ async fn check_turnstile(
     allowed_origins: &[String],
     own_host: &str,
 ) -> Result<(), Failure> {
-    let Some(token) = submission.turnstile.as_deref().filter(|t| !t.is_empty() && t.len() <= 2048) else {
+    let Some(token) = submission.turnstile.as_deref().filter(|t| !t.is_empty() && t.len() <= 2048)
+    else {
         return Err(Problem::turnstile_failed().into());
     };
-    let base = setting(env, "TURNSTILE_BASE_URL").unwrap_or_else(|| DEFAULT_TURNSTILE_BASE_URL.to_owned());
+    let base =
+        setting(env, "TURNSTILE_BASE_URL").unwrap_or_else(|| DEFAULT_TURNSTILE_BASE_URL.to_owned());
     match turnstile::verify(&base, secret, token, client_ip).await {
         Ok(verdict) if verdict.accepts(allowed_origins, own_host) => Ok(()),
         Ok(_) => Err(Problem::turnstile_failed().into()),
@@ -363,8 +411,8 @@ async fn check_turnstile(
 /// array as a struct whose fields all take their defaults.
 fn parse_submission(body: &[u8]) -> Result<LeadSubmission, Failure> {
     const SHAPE: &str = r#"Expected an object like {"fields": {"email": "..."}}."#;
-    let value: serde_json::Value =
-        serde_json::from_slice(body).map_err(|_| Problem::malformed_json("The body is not valid JSON."))?;
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|_| Problem::malformed_json("The body is not valid JSON."))?;
     if !value.is_object() {
         return Err(Problem::malformed_json(SHAPE).into());
     }
@@ -374,13 +422,18 @@ fn parse_submission(body: &[u8]) -> Result<LeadSubmission, Failure> {
 pub(crate) fn require_json(req: &Request) -> Result<(), Failure> {
     let content_type = req.headers().get("content-type")?.unwrap_or_default();
     let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-    if essence == "application/json" { Ok(()) } else { Err(Problem::unsupported_media_type().into()) }
+    if essence == "application/json" {
+        Ok(())
+    } else {
+        Err(Problem::unsupported_media_type().into())
+    }
 }
 
 /// Reads at most `max` bytes. A declared length over the limit is refused before reading anything, and
 /// a body that streams past the limit is refused as soon as it does.
 pub(crate) async fn read_body(req: &mut Request, max: usize) -> Result<Vec<u8>, Failure> {
-    let declared = req.headers().get("content-length")?.and_then(|v| v.trim().parse::<usize>().ok());
+    let declared =
+        req.headers().get("content-length")?.and_then(|v| v.trim().parse::<usize>().ok());
     if declared.is_some_and(|length| length > max) {
         return Err(Problem::payload_too_large(max).into());
     }

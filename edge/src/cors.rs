@@ -13,7 +13,10 @@ pub const PREFLIGHT_MAX_AGE: &str = "600";
 pub fn normalise_origin(raw: &str) -> Option<String> {
     let raw = raw.trim().trim_end_matches('/').to_ascii_lowercase();
     let (scheme, rest) = raw.split_once("://")?;
-    if !matches!(scheme, "http" | "https") || rest.is_empty() || rest.contains(['/', '?', '#', '@', ' ']) {
+    if !matches!(scheme, "http" | "https")
+        || rest.is_empty()
+        || rest.contains(['/', '?', '#', '@', ' '])
+    {
         return None;
     }
     let default_port = if scheme == "https" { ":443" } else { ":80" };
@@ -26,7 +29,9 @@ pub fn normalise_origin(raw: &str) -> Option<String> {
 pub fn is_allowed(origin: &str, allowed: &[String], own_origin: &str) -> bool {
     let Some(origin) = normalise_origin(origin) else { return false };
     normalise_origin(own_origin).as_deref() == Some(origin.as_str())
-        || allowed.iter().any(|entry| entry == "*" || normalise_origin(entry).as_deref() == Some(origin.as_str()))
+        || allowed.iter().any(|entry| {
+            entry == "*" || normalise_origin(entry).as_deref() == Some(origin.as_str())
+        })
 }
 
 #[cfg(test)]
@@ -35,7 +40,9 @@ mod tests {
 
     #[test]
     fn normalises_like_a_browser() {
-        let check = |raw: &str, expected: Option<&str>| assert_eq!(normalise_origin(raw).as_deref(), expected, "{raw}");
+        let check = |raw: &str, expected: Option<&str>| {
+            assert_eq!(normalise_origin(raw).as_deref(), expected, "{raw}")
+        };
         check("https://Example.com", Some("https://example.com"));
         check("https://example.com/", Some("https://example.com"));
         check("https://example.com:443", Some("https://example.com"));
@@ -51,9 +58,12 @@ mod tests {
 
     #[test]
     fn allows_only_listed_sites() {
-        let allowed = vec!["https://roofer.example".to_owned(), "http://localhost:8788/".to_owned()];
+        let allowed =
+            vec!["https://roofer.example".to_owned(), "http://localhost:8788/".to_owned()];
         let own = "https://api.inlet.example";
-        let check = |origin: &str, expected: bool| assert_eq!(is_allowed(origin, &allowed, own), expected, "{origin}");
+        let check = |origin: &str, expected: bool| {
+            assert_eq!(is_allowed(origin, &allowed, own), expected, "{origin}")
+        };
         check("https://roofer.example", true);
         check("https://ROOFER.example:443", true);
         check("http://localhost:8788", true);

@@ -8,13 +8,16 @@
 //! turns a failed batch into a panic).
 
 use crate::app::{allow_private_destinations, setting};
-use crate::destination::{check_url, Target};
+use crate::destination::{Target, check_url};
 use crate::forward::{self, EmailProvider, Outgoing, SmsProvider};
 use crate::retry::{self, Attempt, Next, Schedule};
-use crate::store::forwarding::{self as store, AttemptRecord};
 use crate::store::StoreError;
+use crate::store::forwarding::{self as store, AttemptRecord};
 use serde::{Deserialize, Serialize};
-use worker::{console_error, console_log, console_warn, D1Database, Env, Fetch, Headers, Method, MessageBatch, MessageExt, QueueRetryOptionsBuilder, RawMessage, Request, RequestInit, RequestRedirect};
+use worker::{
+    D1Database, Env, Fetch, Headers, MessageBatch, MessageExt, Method, QueueRetryOptionsBuilder,
+    RawMessage, Request, RequestInit, RequestRedirect, console_error, console_log, console_warn,
+};
 
 /// Producer bindings in wrangler.toml.
 pub const QUEUE_BINDING: &str = "DELIVERIES";
@@ -62,7 +65,9 @@ pub async fn consume(batch: MessageBatch<serde_json::Value>, env: &Env) {
         Ok(db) => db,
         Err(error) => {
             console_error!("deliveries: no database: {error}");
-            batch.retry_all_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(INTERNAL_RETRY_SECONDS).build());
+            batch.retry_all_with_options(
+                &QueueRetryOptionsBuilder::new().with_delay_seconds(INTERNAL_RETRY_SECONDS).build(),
+            );
             return;
         }
     };
@@ -88,7 +93,11 @@ async fn handle(env: &Env, db: &D1Database, message: RawMessage, dead_letters: b
     match attempt(env, db, &body).await {
         Ok(Disposition::Ack) => message.ack(),
         Ok(Disposition::RetryIn(seconds)) => {
-            message.retry_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(retry::queue_delay(seconds)).build());
+            message.retry_with_options(
+                &QueueRetryOptionsBuilder::new()
+                    .with_delay_seconds(retry::queue_delay(seconds))
+                    .build(),
+            );
         }
         Ok(Disposition::Dead) => match env.queue(DEAD_LETTER_BINDING) {
             Ok(queue) => match queue.send(body).await {
@@ -104,13 +113,21 @@ async fn handle(env: &Env, db: &D1Database, message: RawMessage, dead_letters: b
 
 fn retry_later(message: &RawMessage, error: &dyn std::fmt::Display) {
     console_error!("deliveries: {error}");
-    message.retry_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(INTERNAL_RETRY_SECONDS).build());
+    message.retry_with_options(
+        &QueueRetryOptionsBuilder::new().with_delay_seconds(INTERNAL_RETRY_SECONDS).build(),
+    );
 }
 
 /// One attempt of one delivery.
-async fn attempt(env: &Env, db: &D1Database, message: &DeliveryMessage) -> Result<Disposition, StoreError> {
+async fn attempt(
+    env: &Env,
+    db: &D1Database,
+    message: &DeliveryMessage,
+) -> Result<Disposition, StoreError> {
     let tenant_id = message.tenant_id.as_str();
-    let Some(delivery) = store::find_delivery(db, tenant_id, &message.delivery_id).await? else { return Ok(Disposition::Ack) };
+    let Some(delivery) = store::find_delivery(db, tenant_id, &message.delivery_id).await? else {
+        return Ok(Disposition::Ack);
+    };
     if delivery.is_settled() {
         return Ok(Disposition::Ack);
     }
@@ -119,45 +136,74 @@ async fn attempt(env: &Env, db: &D1Database, message: &DeliveryMessage) -> Resul
     if let Some(due) = delivery.next_attempt_at.filter(|due| *due > now + 1_000.0) {
         return Ok(Disposition::RetryIn(((due - now) / 1_000.0).ceil() as u32));
     }
-    let schedule = setting(env, "DELIVERY_RETRY_SCHEDULE").map(|s| Schedule::parse(&s)).unwrap_or_default();
+    let schedule =
+        setting(env, "DELIVERY_RETRY_SCHEDULE").map(|s| Schedule::parse(&s)).unwrap_or_default();
     if delivery.attempts as u32 >= schedule.attempts() {
         return Ok(Disposition::Dead);
     }
     // Two messages of one delivery can be in hand at once (a late redelivery and the sweep's re-queue,
     // even in one batch): only the one that takes the lease goes on. The other is acknowledged; the
     // winner's message carries the delivery from here.
-    if !store::claim_attempt(db, tenant_id, &delivery, now + f64::from(retry::ATTEMPT_LEASE_MS), now).await? {
-        console_log!("deliveries: {} is being attempted by another message; this one is dropped", delivery.id);
+    if !store::claim_attempt(
+        db,
+        tenant_id,
+        &delivery,
+        now + f64::from(retry::ATTEMPT_LEASE_MS),
+        now,
+    )
+    .await?
+    {
+        console_log!(
+            "deliveries: {} is being attempted by another message; this one is dropped",
+            delivery.id
+        );
         return Ok(Disposition::Ack);
     }
-    let Some(destination) = store::find_destination(db, tenant_id, &delivery.destination_id).await? else {
-        store::mark_failed(db, tenant_id, &delivery.id, "The destination was deleted.", now).await?;
+    let Some(destination) =
+        store::find_destination(db, tenant_id, &delivery.destination_id).await?
+    else {
+        store::mark_failed(db, tenant_id, &delivery.id, "The destination was deleted.", now)
+            .await?;
         return Ok(Disposition::Ack);
     };
     if !destination.enabled {
-        store::mark_failed(db, tenant_id, &delivery.id, "The destination is disabled.", now).await?;
+        store::mark_failed(db, tenant_id, &delivery.id, "The destination is disabled.", now)
+            .await?;
         return Ok(Disposition::Ack);
     }
-    let Some((lead, form)) = store::find_lead_record(db, tenant_id, &delivery.lead_id).await? else {
+    let Some((lead, form)) = store::find_lead_record(db, tenant_id, &delivery.lead_id).await?
+    else {
         store::mark_failed(db, tenant_id, &delivery.id, "The lead no longer exists.", now).await?;
         return Ok(Disposition::Ack);
     };
 
     let allow_private = allow_private_destinations(env);
-    let url_allowed = |url: &str| check_url(url, allow_private).map(|_| ()).map_err(|refusal| refusal.message);
+    let url_allowed =
+        |url: &str| check_url(url, allow_private).map(|_| ()).map_err(|refusal| refusal.message);
     let outgoing: Result<Outgoing, String> = match &destination.target {
         Target::Webhook { url } => url_allowed(url).and_then(|()| {
             let secrets = destination.live_secrets(now);
-            forward::webhook_request(url, &delivery.id, &secrets, (now / 1_000.0) as u64, forward::payload_body(&lead))
-                .ok_or_else(|| "The destination has no valid signing secret.".to_owned())
+            forward::webhook_request(
+                url,
+                &delivery.id,
+                &secrets,
+                (now / 1_000.0) as u64,
+                forward::payload_body(&lead),
+            )
+            .ok_or_else(|| "The destination has no valid signing secret.".to_owned())
         }),
-        Target::Slack { url } => url_allowed(url).map(|()| forward::slack_request(url, &lead, &form)),
+        Target::Slack { url } => {
+            url_allowed(url).map(|()| forward::slack_request(url, &lead, &form))
+        }
         Target::Email { to } => email_provider(env)
             .map(|provider| forward::email_request(&provider, to, &delivery.id, &lead, &form))
             .ok_or_else(|| "Email is not configured: set EMAIL_API_KEY and EMAIL_FROM.".to_owned()),
         Target::Sms { to } => sms_provider(env)
             .map(|provider| forward::sms_request(&provider, to, &lead, &form))
-            .ok_or_else(|| "SMS is not configured: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM.".to_owned()),
+            .ok_or_else(|| {
+                "SMS is not configured: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM."
+                    .to_owned()
+            }),
     };
     let outgoing = match outgoing {
         Ok(outgoing) => outgoing,
@@ -191,7 +237,12 @@ async fn attempt(env: &Env, db: &D1Database, message: &DeliveryMessage) -> Resul
         Next::Delivered => ("delivered", "delivered", None, Disposition::Ack),
         Next::RetryIn(seconds) => {
             let seconds = retry::with_jitter(seconds, random_u32());
-            ("retry", "retrying", Some(finished + f64::from(seconds) * 1_000.0), Disposition::RetryIn(seconds))
+            (
+                "retry",
+                "retrying",
+                Some(finished + f64::from(seconds) * 1_000.0),
+                Disposition::RetryIn(seconds),
+            )
         }
         Next::Exhausted => ("exhausted", "retrying", None, Disposition::Dead),
         Next::Refused => ("refused", "failed", None, Disposition::Ack),
@@ -208,7 +259,15 @@ async fn attempt(env: &Env, db: &D1Database, message: &DeliveryMessage) -> Resul
     };
     store::record_attempt(db, tenant_id, &delivery, &record).await?;
     if next == Next::Gone {
-        store::set_destination_enabled(db, tenant_id, &destination.id, false, Some("gone"), finished).await?;
+        store::set_destination_enabled(
+            db,
+            tenant_id,
+            &destination.id,
+            false,
+            Some("gone"),
+            finished,
+        )
+        .await?;
     }
     Ok(disposition)
 }
@@ -235,24 +294,35 @@ async fn send(outgoing: &Outgoing) -> (Attempt, Option<String>) {
     })();
     let request = match request {
         Ok(request) => request,
-        Err(error) => return (Attempt::NoAnswer, Some(format!("The request could not be made: {error}"))),
+        Err(error) => {
+            return (Attempt::NoAnswer, Some(format!("The request could not be made: {error}")));
+        }
     };
-    let signal = worker::AbortSignal::from(web_sys::AbortSignal::timeout_with_u32(retry::ATTEMPT_TIMEOUT_MS));
+    let signal = worker::AbortSignal::from(web_sys::AbortSignal::timeout_with_u32(
+        retry::ATTEMPT_TIMEOUT_MS,
+    ));
     match Fetch::Request(request).send_with_signal(&signal).await {
         Ok(response) => {
-            let retry_after = response.headers().get("retry-after").ok().flatten().and_then(|v| retry::parse_retry_after(&v));
+            let retry_after = response
+                .headers()
+                .get("retry-after")
+                .ok()
+                .flatten()
+                .and_then(|v| retry::parse_retry_after(&v));
             (Attempt::Answered { status: response.status_code(), retry_after }, None)
         }
-        Err(_) if signal.aborted() => {
-            (Attempt::NoAnswer, Some(format!("No answer within {} s.", retry::ATTEMPT_TIMEOUT_MS / 1_000)))
-        }
+        Err(_) if signal.aborted() => (
+            Attempt::NoAnswer,
+            Some(format!("No answer within {} s.", retry::ATTEMPT_TIMEOUT_MS / 1_000)),
+        ),
         Err(error) => (Attempt::NoAnswer, Some(format!("No answer: {error}"))),
     }
 }
 
 fn email_provider(env: &Env) -> Option<EmailProvider> {
     Some(EmailProvider {
-        base_url: setting(env, "EMAIL_BASE_URL").unwrap_or_else(|| "https://api.resend.com".to_owned()),
+        base_url: setting(env, "EMAIL_BASE_URL")
+            .unwrap_or_else(|| "https://api.resend.com".to_owned()),
         api_key: setting(env, "EMAIL_API_KEY")?,
         from: setting(env, "EMAIL_FROM")?,
     })
@@ -260,7 +330,8 @@ fn email_provider(env: &Env) -> Option<EmailProvider> {
 
 fn sms_provider(env: &Env) -> Option<SmsProvider> {
     Some(SmsProvider {
-        base_url: setting(env, "TWILIO_BASE_URL").unwrap_or_else(|| "https://api.twilio.com".to_owned()),
+        base_url: setting(env, "TWILIO_BASE_URL")
+            .unwrap_or_else(|| "https://api.twilio.com".to_owned()),
         account_sid: setting(env, "TWILIO_ACCOUNT_SID")?,
         auth_token: setting(env, "TWILIO_AUTH_TOKEN")?,
         from: setting(env, "TWILIO_FROM")?,
@@ -277,7 +348,10 @@ pub async fn sweep(env: &Env) -> Result<usize, StoreError> {
     for tenant_id in store::tenant_ids(&db).await? {
         let ids = store::claim_overdue(&db, &tenant_id, now - OVERDUE_MS, now, 500).await?;
         requeued += ids.len();
-        let messages = ids.into_iter().map(|delivery_id| DeliveryMessage { tenant_id: tenant_id.clone(), delivery_id }).collect();
+        let messages = ids
+            .into_iter()
+            .map(|delivery_id| DeliveryMessage { tenant_id: tenant_id.clone(), delivery_id })
+            .collect();
         enqueue(env, messages).await?;
     }
     Ok(requeued)

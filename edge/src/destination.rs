@@ -83,24 +83,39 @@ impl DestinationRequest {
     /// is the development setting that lets webhooks reach this machine.
     pub fn check(&self, country: Country, allow_private: bool) -> Result<NewDestination, Refusal> {
         let name = check_name(self.name.as_deref().unwrap_or_default())?;
-        let url = || self.url.as_deref().ok_or_else(|| refuse("destination_invalid", "url: required for this kind"));
+        let url = || {
+            self.url
+                .as_deref()
+                .ok_or_else(|| refuse("destination_invalid", "url: required for this kind"))
+        };
         let target = match self.kind.as_str() {
             "webhook" => Target::Webhook { url: check_url(url()?, allow_private)?.to_string() },
             "slack" => Target::Slack { url: check_url(url()?, allow_private)?.to_string() },
             "email" => Target::Email { to: self.email_recipients()? },
             "sms" => {
-                let raw = self.to.as_ref().and_then(|v| v.as_str()).ok_or_else(|| refuse("destination_invalid", "to: a phone number is required"))?;
-                let phone = Phone::parse(raw, country).map_err(|_| refuse("destination_invalid", "to: not a valid phone number"))?;
+                let raw = self.to.as_ref().and_then(|v| v.as_str()).ok_or_else(|| {
+                    refuse("destination_invalid", "to: a phone number is required")
+                })?;
+                let phone = Phone::parse(raw, country)
+                    .map_err(|_| refuse("destination_invalid", "to: not a valid phone number"))?;
                 Target::Sms { to: phone.as_str().to_owned() }
             }
-            _ => return Err(refuse("destination_invalid", "kind: one of webhook, slack, email, sms")),
+            _ => {
+                return Err(refuse(
+                    "destination_invalid",
+                    "kind: one of webhook, slack, email, sms",
+                ));
+            }
         };
         let wrong_member = match &target {
             Target::Webhook { .. } | Target::Slack { .. } => self.to.is_some().then_some("to"),
             Target::Email { .. } | Target::Sms { .. } => self.url.is_some().then_some("url"),
         };
         if let Some(member) = wrong_member {
-            return Err(refuse("destination_invalid", format!("{member}: not used by a {} destination", target.kind())));
+            return Err(refuse(
+                "destination_invalid",
+                format!("{member}: not used by a {} destination", target.kind()),
+            ));
         }
         Ok(NewDestination { name, target })
     }
@@ -108,18 +123,31 @@ impl DestinationRequest {
     fn email_recipients(&self) -> Result<Vec<String>, Refusal> {
         let raw: Vec<&str> = match &self.to {
             Some(serde_json::Value::String(one)) => vec![one.as_str()],
-            Some(serde_json::Value::Array(many)) => many.iter().filter_map(|v| v.as_str()).collect(),
-            _ => return Err(refuse("destination_invalid", "to: an email address or a list of them is required")),
+            Some(serde_json::Value::Array(many)) => {
+                many.iter().filter_map(|v| v.as_str()).collect()
+            }
+            _ => {
+                return Err(refuse(
+                    "destination_invalid",
+                    "to: an email address or a list of them is required",
+                ));
+            }
         };
         let count = self.to.as_ref().and_then(|v| v.as_array()).map_or(1, Vec::len);
         if raw.is_empty() || raw.len() != count || raw.len() > MAX_EMAIL_RECIPIENTS {
-            return Err(refuse("destination_invalid", format!("to: 1 to {MAX_EMAIL_RECIPIENTS} email addresses")));
+            return Err(refuse(
+                "destination_invalid",
+                format!("to: 1 to {MAX_EMAIL_RECIPIENTS} email addresses"),
+            ));
         }
         raw.into_iter()
             .map(|address| {
-                Email::parse(address)
-                    .map(|email| email.as_str().to_owned())
-                    .map_err(|_| refuse("destination_invalid", format!("to: {address:?} is not a valid email address")))
+                Email::parse(address).map(|email| email.as_str().to_owned()).map_err(|_| {
+                    refuse(
+                        "destination_invalid",
+                        format!("to: {address:?} is not a valid email address"),
+                    )
+                })
             })
             .collect()
     }
@@ -129,7 +157,10 @@ impl DestinationRequest {
 pub fn check_name(raw: &str) -> Result<String, Refusal> {
     let name = raw.trim();
     if name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
-        return Err(refuse("destination_invalid", format!("name: at most {MAX_NAME_CHARS} characters, no control characters")));
+        return Err(refuse(
+            "destination_invalid",
+            format!("name: at most {MAX_NAME_CHARS} characters, no control characters"),
+        ));
     }
     Ok(name.to_owned())
 }
@@ -144,9 +175,13 @@ pub fn check_name(raw: &str) -> Result<String, Refusal> {
 pub fn check_url(raw: &str, allow_private: bool) -> Result<Url, Refusal> {
     let not_allowed = |why: &str| refuse("destination_url_not_allowed", format!("url: {why}"));
     if raw.len() > MAX_URL_CHARS {
-        return Err(refuse("destination_invalid", format!("url: at most {MAX_URL_CHARS} characters")));
+        return Err(refuse(
+            "destination_invalid",
+            format!("url: at most {MAX_URL_CHARS} characters"),
+        ));
     }
-    let mut url = Url::parse(raw.trim()).map_err(|_| refuse("destination_invalid", "url: not a valid absolute URL"))?;
+    let mut url = Url::parse(raw.trim())
+        .map_err(|_| refuse("destination_invalid", "url: not a valid absolute URL"))?;
     url.set_fragment(None);
     match url.scheme() {
         "https" => {}
@@ -166,13 +201,20 @@ pub fn check_url(raw: &str, allow_private: bool) -> Result<Url, Refusal> {
         Some(Host::Ipv6(ip)) => is_public_v6(ip),
         None => false,
     };
-    if public { Ok(url) } else { Err(not_allowed("must name a public host, not a private, loopback or link-local one")) }
+    if public {
+        Ok(url)
+    } else {
+        Err(not_allowed("must name a public host, not a private, loopback or link-local one"))
+    }
 }
 
 fn is_public_name(name: &str) -> bool {
     let name = name.trim_end_matches('.').to_ascii_lowercase();
-    let internal_suffixes = [".localhost", ".local", ".internal", ".home.arpa", ".lan", ".intranet", ".corp"];
-    name.contains('.') && name != "localhost" && !internal_suffixes.iter().any(|suffix| name.ends_with(suffix))
+    let internal_suffixes =
+        [".localhost", ".local", ".internal", ".home.arpa", ".lan", ".intranet", ".corp"];
+    name.contains('.')
+        && name != "localhost"
+        && !internal_suffixes.iter().any(|suffix| name.ends_with(suffix))
 }
 
 fn is_public_v4(ip: Ipv4Addr) -> bool {
@@ -247,7 +289,10 @@ mod tests {
         ] {
             assert!(check_production(url).is_ok(), "{url}");
         }
-        assert_eq!(check_production("https://example.com/a#frag").as_deref(), Ok("https://example.com/a"));
+        assert_eq!(
+            check_production("https://example.com/a#frag").as_deref(),
+            Ok("https://example.com/a")
+        );
     }
 
     #[test]
@@ -301,7 +346,13 @@ mod tests {
         ] {
             assert_eq!(check_production(url), Err("destination_url_not_allowed"), "{url}");
         }
-        for url in ["ftp://example.com/", "not a url", "/relative", "javascript:alert(1)", "file:///etc/passwd"] {
+        for url in [
+            "ftp://example.com/",
+            "not a url",
+            "/relative",
+            "javascript:alert(1)",
+            "file:///etc/passwd",
+        ] {
             assert_eq!(check_production(url), Err("destination_invalid"), "{url}");
         }
     }
@@ -310,7 +361,10 @@ mod tests {
     fn the_development_setting_allows_local_receivers() {
         assert!(check_url("http://127.0.0.1:9000/hook", true).is_ok());
         assert!(check_url("http://localhost:9000/hook", true).is_ok());
-        assert_eq!(check_url("ftp://127.0.0.1/", true).map_err(|r| r.code), Err("destination_invalid"));
+        assert_eq!(
+            check_url("ftp://127.0.0.1/", true).map_err(|r| r.code),
+            Err("destination_invalid")
+        );
     }
 
     #[test]
@@ -318,16 +372,36 @@ mod tests {
         let us = Country::from_iso("US").expect("US");
         let checked = |value| request(value).check(us, false);
         assert_eq!(
-            checked(json!({"kind": "webhook", "url": "https://crm.example.com/in", "name": " CRM "})),
-            Ok(NewDestination { name: "CRM".into(), target: Target::Webhook { url: "https://crm.example.com/in".into() } })
+            checked(
+                json!({"kind": "webhook", "url": "https://crm.example.com/in", "name": " CRM "})
+            ),
+            Ok(NewDestination {
+                name: "CRM".into(),
+                target: Target::Webhook { url: "https://crm.example.com/in".into() }
+            })
         );
         assert_eq!(
-            checked(json!({"kind": "email", "to": ["Owner@Roofer.example", "team@roofer.example"]})).map(|d| d.target),
-            Ok(Target::Email { to: vec!["owner@roofer.example".into(), "team@roofer.example".into()] })
+            checked(
+                json!({"kind": "email", "to": ["Owner@Roofer.example", "team@roofer.example"]})
+            )
+            .map(|d| d.target),
+            Ok(Target::Email {
+                to: vec!["owner@roofer.example".into(), "team@roofer.example".into()]
+            })
         );
-        assert_eq!(checked(json!({"kind": "email", "to": "a@b.example"})).map(|d| d.target), Ok(Target::Email { to: vec!["a@b.example".into()] }));
-        assert_eq!(checked(json!({"kind": "sms", "to": "(415) 555-2671"})).map(|d| d.target), Ok(Target::Sms { to: "+14155552671".into() }));
-        assert_eq!(checked(json!({"kind": "slack", "url": "https://hooks.slack.com/services/x"})).map(|d| d.target.kind()), Ok("slack"));
+        assert_eq!(
+            checked(json!({"kind": "email", "to": "a@b.example"})).map(|d| d.target),
+            Ok(Target::Email { to: vec!["a@b.example".into()] })
+        );
+        assert_eq!(
+            checked(json!({"kind": "sms", "to": "(415) 555-2671"})).map(|d| d.target),
+            Ok(Target::Sms { to: "+14155552671".into() })
+        );
+        assert_eq!(
+            checked(json!({"kind": "slack", "url": "https://hooks.slack.com/services/x"}))
+                .map(|d| d.target.kind()),
+            Ok("slack")
+        );
     }
 
     #[test]
@@ -351,6 +425,9 @@ mod tests {
             assert_eq!(refusal.code, "destination_invalid", "{value}");
             assert!(!refusal.message.is_empty());
         }
-        assert!(serde_json::from_value::<DestinationRequest>(json!({"kind": "webhook", "secret": "x"})).is_err());
+        assert!(
+            serde_json::from_value::<DestinationRequest>(json!({"kind": "webhook", "secret": "x"}))
+                .is_err()
+        );
     }
 }

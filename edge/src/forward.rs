@@ -5,8 +5,8 @@
 //! `deliver.rs` sends it. Nothing here reads the clock or the environment.
 
 use crate::webhook;
-use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use inlet_shared::{Consent, FieldKind, FormDefinition};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -83,13 +83,24 @@ pub struct SmsProvider {
 
 /// The `lead.created` body for `lead`.
 pub fn payload_body(lead: &LeadRecord) -> String {
-    let payload = Payload { kind: LEAD_CREATED, version: PAYLOAD_VERSION, timestamp: &lead.created_at, data: lead };
+    let payload = Payload {
+        kind: LEAD_CREATED,
+        version: PAYLOAD_VERSION,
+        timestamp: &lead.created_at,
+        data: lead,
+    };
     serde_json::to_string(&payload).unwrap_or_default()
 }
 
 /// A Standard Webhooks request: the same `webhook-id` on every attempt, this attempt's timestamp, and a
 /// signature per live secret. `None` if no secret is usable.
-pub fn webhook_request(url: &str, delivery_id: &str, secrets: &[&str], timestamp: u64, body: String) -> Option<Outgoing> {
+pub fn webhook_request(
+    url: &str,
+    delivery_id: &str,
+    secrets: &[&str],
+    timestamp: u64,
+    body: String,
+) -> Option<Outgoing> {
     let signature = webhook::signature_header(secrets, delivery_id, timestamp, body.as_bytes())?;
     Some(Outgoing {
         url: url.to_owned(),
@@ -112,20 +123,31 @@ pub fn slack_request(url: &str, lead: &LeadRecord, form: &FormDefinition) -> Out
         text.push_str(&format!("\n*{}:* {}", escape(&label), escape(&value)));
     }
     let body = serde_json::json!({ "text": text }).to_string();
-    Outgoing { url: url.to_owned(), headers: vec![("content-type", "application/json".to_owned())], body }
+    Outgoing {
+        url: url.to_owned(),
+        headers: vec![("content-type", "application/json".to_owned())],
+        body,
+    }
 }
 
 /// The notification email: a plain-text summary, with `reply_to` set to the lead so the business
 /// answers with one click. The delivery's id is the provider's `Idempotency-Key` (the same on every
 /// attempt), so a retry after a lost answer does not send the email twice.
-pub fn email_request(provider: &EmailProvider, to: &[String], delivery_id: &str, lead: &LeadRecord, form: &FormDefinition) -> Outgoing {
+pub fn email_request(
+    provider: &EmailProvider,
+    to: &[String],
+    delivery_id: &str,
+    lead: &LeadRecord,
+    form: &FormDefinition,
+) -> Outgoing {
     let subject = one_line(&format!("New lead: {} ({})", display_name(lead, form), form.title));
     let mut text = format!("You have a new lead from your form \"{}\".\n\n", form.title);
     for (label, value) in summary_lines(lead, form) {
         text.push_str(&format!("{label}: {value}\n"));
     }
     text.push_str(&format!("\nReceived {} (lead {}).\n", lead.created_at, lead.id));
-    let mut body = serde_json::json!({ "from": provider.from, "to": to, "subject": subject, "text": text });
+    let mut body =
+        serde_json::json!({ "from": provider.from, "to": to, "subject": subject, "text": text });
     if let Some(email) = &lead.email {
         body["reply_to"] = Value::from(email.as_str());
     }
@@ -141,7 +163,12 @@ pub fn email_request(provider: &EmailProvider, to: &[String], delivery_id: &str,
 }
 
 /// The SMS: who, how to reach them, and the start of their message, in one segment.
-pub fn sms_request(provider: &SmsProvider, to: &str, lead: &LeadRecord, form: &FormDefinition) -> Outgoing {
+pub fn sms_request(
+    provider: &SmsProvider,
+    to: &str,
+    lead: &LeadRecord,
+    form: &FormDefinition,
+) -> Outgoing {
     let mut parts = vec![format!("New lead ({}): {}", form.title, display_name(lead, form))];
     parts.extend(lead.phone.clone());
     parts.extend(lead.email.clone());
@@ -167,7 +194,8 @@ pub fn sms_request(provider: &SmsProvider, to: &str, lead: &LeadRecord, form: &F
         url: format!(
             "{}/2010-04-01/Accounts/{}/Messages.json",
             provider.base_url.trim_end_matches('/'),
-            url::form_urlencoded::byte_serialize(provider.account_sid.as_bytes()).collect::<String>()
+            url::form_urlencoded::byte_serialize(provider.account_sid.as_bytes())
+                .collect::<String>()
         ),
         headers: vec![
             ("content-type", "application/x-www-form-urlencoded".to_owned()),
@@ -183,7 +211,9 @@ fn summary_lines(lead: &LeadRecord, form: &FormDefinition) -> Vec<(String, Strin
     for field in &form.fields {
         let Some(value) = lead.fields.get(&field.name) else { continue };
         let shown = match (&field.kind, value) {
-            (FieldKind::Consent { version, .. }, Value::Bool(true)) => format!("given (wording version {version})"),
+            (FieldKind::Consent { version, .. }, Value::Bool(true)) => {
+                format!("given (wording version {version})")
+            }
             (_, Value::Bool(given)) => (if *given { "yes" } else { "no" }).to_owned(),
             (_, Value::String(text)) => text.clone(),
             (_, other) => other.to_string(),
@@ -213,7 +243,11 @@ fn display_name(lead: &LeadRecord, form: &FormDefinition) -> String {
 
 /// Collapses line breaks and control characters (a subject line or an SMS has one line).
 fn one_line(text: &str) -> String {
-    text.split(|c: char| c.is_control()).filter(|part| !part.trim().is_empty()).map(str::trim).collect::<Vec<_>>().join(" ")
+    text.split(|c: char| c.is_control())
+        .filter(|part| !part.trim().is_empty())
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn truncate(text: &str, max_chars: usize) -> String {
@@ -315,29 +349,57 @@ mod tests {
     #[test]
     fn the_documented_payload_is_the_real_one() {
         let doc: Value = serde_json::from_str(crate::OPENAPI).expect("json");
-        let example = doc.pointer("/components/schemas/LeadCreated/example").cloned().expect("example");
-        let record: LeadRecord = serde_json::from_value(example["data"].clone()).expect("data parses as a LeadRecord");
+        let example =
+            doc.pointer("/components/schemas/LeadCreated/example").cloned().expect("example");
+        let record: LeadRecord =
+            serde_json::from_value(example["data"].clone()).expect("data parses as a LeadRecord");
         let produced: Value = serde_json::from_str(&payload_body(&record)).expect("json");
         assert_eq!(produced, example);
-        let documented = doc.pointer("/webhooks/lead.created/post/requestBody/content/application~1json/schema/$ref");
+        let documented = doc.pointer(
+            "/webhooks/lead.created/post/requestBody/content/application~1json/schema/$ref",
+        );
         assert_eq!(documented, Some(&Value::from("#/components/schemas/LeadCreated")));
     }
 
     #[test]
     fn webhooks_carry_the_standard_headers() {
         let secret = webhook::new_secret([5; 32]);
-        let request = webhook_request("https://crm.example/in", "msg_1", &[&secret], 1_700_000_000, "{}".into()).expect("signed");
-        let header = |name: &str| request.headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str());
+        let request = webhook_request(
+            "https://crm.example/in",
+            "msg_1",
+            &[&secret],
+            1_700_000_000,
+            "{}".into(),
+        )
+        .expect("signed");
+        let header =
+            |name: &str| request.headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str());
         assert_eq!(header("webhook-id"), Some("msg_1"));
         assert_eq!(header("webhook-timestamp"), Some("1700000000"));
-        assert_eq!(header("webhook-signature").map(str::to_owned), webhook::sign(&secret, "msg_1", 1_700_000_000, b"{}"));
-        assert_eq!(webhook_request("https://crm.example/in", "msg_1", &["bad"], 1, "{}".into()), None);
+        assert_eq!(
+            header("webhook-signature").map(str::to_owned),
+            webhook::sign(&secret, "msg_1", 1_700_000_000, b"{}")
+        );
+        assert_eq!(
+            webhook_request("https://crm.example/in", "msg_1", &["bad"], 1, "{}".into()),
+            None
+        );
     }
 
     #[test]
     fn the_email_is_a_readable_summary() {
-        let provider = EmailProvider { base_url: "https://api.mail.example/".into(), api_key: "key".into(), from: "Inlet <leads@inlet.example>".into() };
-        let request = email_request(&provider, &["owner@roofer.example".to_owned()], "msg_1", &lead(), &form());
+        let provider = EmailProvider {
+            base_url: "https://api.mail.example/".into(),
+            api_key: "key".into(),
+            from: "Inlet <leads@inlet.example>".into(),
+        };
+        let request = email_request(
+            &provider,
+            &["owner@roofer.example".to_owned()],
+            "msg_1",
+            &lead(),
+            &form(),
+        );
         assert_eq!(request.url, "https://api.mail.example/emails");
         assert!(request.headers.contains(&("authorization", "Bearer key".to_owned())));
         assert!(request.headers.contains(&("idempotency-key", "msg_1".to_owned())));
@@ -346,25 +408,55 @@ mod tests {
         assert_eq!(body["reply_to"], "ada@example.com");
         assert_eq!(body["subject"], "New lead: Ada <b>Lovelace</b> (Roof quote)");
         let text = body["text"].as_str().unwrap_or_default();
-        assert!(text.contains("Name: Ada <b>Lovelace</b>\nEmail: ada@example.com\nPhone: +14155552671\n"), "{text}");
+        assert!(
+            text.contains(
+                "Name: Ada <b>Lovelace</b>\nEmail: ada@example.com\nPhone: +14155552671\n"
+            ),
+            "{text}"
+        );
         assert!(text.contains("Consent: given (wording version v3)"), "{text}");
-        assert!(text.contains("Page: https://roofer.example/quote\nCampaign: utm_source=google\n"), "{text}");
+        assert!(
+            text.contains("Page: https://roofer.example/quote\nCampaign: utm_source=google\n"),
+            "{text}"
+        );
     }
 
     #[test]
     fn the_sms_is_short_and_form_encoded() {
-        let provider = SmsProvider { base_url: "https://api.twilio.example".into(), account_sid: "AC123".into(), auth_token: "tok".into(), from: "+15005550006".into() };
+        let provider = SmsProvider {
+            base_url: "https://api.twilio.example".into(),
+            account_sid: "AC123".into(),
+            auth_token: "tok".into(),
+            from: "+15005550006".into(),
+        };
         let request = sms_request(&provider, "+14155550000", &lead(), &form());
-        assert_eq!(request.url, "https://api.twilio.example/2010-04-01/Accounts/AC123/Messages.json");
-        assert!(request.headers.contains(&("authorization", format!("Basic {}", STANDARD.encode("AC123:tok")))));
-        let fields: BTreeMap<String, String> = url::form_urlencoded::parse(request.body.as_bytes()).into_owned().collect();
+        assert_eq!(
+            request.url,
+            "https://api.twilio.example/2010-04-01/Accounts/AC123/Messages.json"
+        );
+        assert!(
+            request
+                .headers
+                .contains(&("authorization", format!("Basic {}", STANDARD.encode("AC123:tok"))))
+        );
+        let fields: BTreeMap<String, String> =
+            url::form_urlencoded::parse(request.body.as_bytes()).into_owned().collect();
         assert_eq!(fields["To"], "+14155550000");
         assert_eq!(fields["From"], "+15005550006");
-        assert_eq!(fields["Body"], "New lead (Roof quote): Ada <b>Lovelace</b>, +14155552671, ada@example.com. \"Leak over the kitchen & hall\"");
+        assert_eq!(
+            fields["Body"],
+            "New lead (Roof quote): Ada <b>Lovelace</b>, +14155552671, ada@example.com. \"Leak over the kitchen & hall\""
+        );
         let mut long = lead();
         long.fields.insert("message".into(), Value::from("word ".repeat(100)));
-        let request = sms_request(&SmsProvider { from: "MGabc".into(), ..provider }, "+14155550000", &long, &form());
-        let fields: BTreeMap<String, String> = url::form_urlencoded::parse(request.body.as_bytes()).into_owned().collect();
+        let request = sms_request(
+            &SmsProvider { from: "MGabc".into(), ..provider },
+            "+14155550000",
+            &long,
+            &form(),
+        );
+        let fields: BTreeMap<String, String> =
+            url::form_urlencoded::parse(request.body.as_bytes()).into_owned().collect();
         assert_eq!(fields["Body"].chars().count(), MAX_SMS_CHARS);
         assert_eq!(fields["MessagingServiceSid"], "MGabc");
     }

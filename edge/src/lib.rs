@@ -31,7 +31,10 @@ pub use limiter::IntakeLimiter;
 
 /// The OpenAPI 3.1 document of the public API, served at `/v1/openapi.json`.
 pub const OPENAPI: &str = include_str!("../openapi.json");
-use worker::{event, Context, Env, Headers, MessageBatch, Request, Response, ResponseBuilder, ScheduleContext, ScheduledEvent};
+use worker::{
+    Context, Env, Headers, MessageBatch, Request, Response, ResponseBuilder, ScheduleContext,
+    ScheduledEvent, event,
+};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
@@ -40,7 +43,11 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
 
 /// Both delivery queues: attempts, and the dead-letter queue that marks deliveries dead.
 #[event(queue)]
-async fn queue(batch: MessageBatch<serde_json::Value>, env: Env, _ctx: Context) -> worker::Result<()> {
+async fn queue(
+    batch: MessageBatch<serde_json::Value>,
+    env: Env,
+    _ctx: Context,
+) -> worker::Result<()> {
     deliver::consume(batch, &env).await;
     Ok(())
 }

@@ -17,7 +17,9 @@ pub struct SlidingLog {
 pub enum Decision {
     Allowed,
     /// Refused; a request after `retry_after` whole seconds would be allowed.
-    Limited { retry_after: u32 },
+    Limited {
+        retry_after: u32,
+    },
 }
 
 impl SlidingLog {
@@ -63,7 +65,8 @@ mod tests {
     #[test]
     fn allows_exactly_the_limit_then_says_when_to_retry() {
         let mut log = SlidingLog::default();
-        let decisions: Vec<Decision> = (0..5).map(|i| log.take(1_000.0 + f64::from(i), 3, 60_000.0)).collect();
+        let decisions: Vec<Decision> =
+            (0..5).map(|i| log.take(1_000.0 + f64::from(i), 3, 60_000.0)).collect();
         assert_eq!(decisions[..3], [Decision::Allowed; 3]);
         assert_eq!(decisions[3], Decision::Limited { retry_after: 60 });
         // The oldest accepted request (t=1000) leaves the window at t=61000.

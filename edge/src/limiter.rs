@@ -9,7 +9,7 @@
 use crate::limit::{Decision, SlidingLog, TakeRequest};
 use crate::settings::Limit;
 use std::cell::RefCell;
-use worker::{durable_object, DurableObject, Env, Method, Request, RequestInit, Response, State};
+use worker::{DurableObject, Env, Method, Request, RequestInit, Response, State, durable_object};
 
 #[durable_object]
 pub struct IntakeLimiter {
@@ -43,9 +43,13 @@ impl DurableObject for IntakeLimiter {
 pub async fn take(env: &Env, key: &str, limit: Limit) -> worker::Result<Decision> {
     let limit = limit.clamped();
     let stub = env.durable_object("LIMITER")?.id_from_name(key)?.get_stub()?;
-    let body = serde_json::to_string(&TakeRequest { limit: limit.limit, window_ms: f64::from(limit.window_seconds) * 1000.0 })?;
+    let body = serde_json::to_string(&TakeRequest {
+        limit: limit.limit,
+        window_ms: f64::from(limit.window_seconds) * 1000.0,
+    })?;
     let mut init = RequestInit::new();
     init.with_method(Method::Post).with_body(Some(body.into()));
-    let mut response = stub.fetch_with_request(Request::new_with_init("https://limiter/take", &init)?).await?;
+    let mut response =
+        stub.fetch_with_request(Request::new_with_init("https://limiter/take", &init)?).await?;
     response.json().await
 }

@@ -74,7 +74,10 @@ mod tests {
 
     #[test]
     fn escapes_everything_interpolated() {
-        assert_eq!(escape(r#"<script>"x"&'y'</script>"#), "&lt;script&gt;&quot;x&quot;&amp;&#39;y&#39;&lt;/script&gt;");
+        assert_eq!(
+            escape(r#"<script>"x"&'y'</script>"#),
+            "&lt;script&gt;&quot;x&quot;&amp;&#39;y&#39;&lt;/script&gt;"
+        );
         let page = embed_page("demo", "Quote <b>now</b>", "en\"><script>");
         assert!(page.contains("<title>Quote &lt;b&gt;now&lt;/b&gt;</title>"));
         assert!(page.contains(r#"<html lang="en&quot;&gt;&lt;script&gt;">"#));

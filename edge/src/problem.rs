@@ -49,12 +49,20 @@ impl Problem {
     }
 
     pub fn malformed_json(detail: impl Into<String>) -> Problem {
-        Problem::new(400, "malformed_json", "The request body is not valid JSON of the expected shape.")
-            .with_detail(detail)
+        Problem::new(
+            400,
+            "malformed_json",
+            "The request body is not valid JSON of the expected shape.",
+        )
+        .with_detail(detail)
     }
 
     pub fn origin_not_allowed() -> Problem {
-        Problem::new(403, "origin_not_allowed", "This form does not accept submissions from this website.")
+        Problem::new(
+            403,
+            "origin_not_allowed",
+            "This form does not accept submissions from this website.",
+        )
     }
 
     pub fn not_found() -> Problem {
@@ -66,7 +74,8 @@ impl Problem {
     }
 
     pub fn method_not_allowed(allow: &'static str) -> Problem {
-        let mut problem = Problem::new(405, "method_not_allowed", "This address does not accept that method.");
+        let mut problem =
+            Problem::new(405, "method_not_allowed", "This address does not accept that method.");
         problem.allow = Some(allow);
         problem
     }
@@ -82,7 +91,8 @@ impl Problem {
     }
 
     pub fn validation_failed(errors: Vec<FieldError>) -> Problem {
-        let mut problem = Problem::new(422, "validation_failed", "Some fields need your attention.");
+        let mut problem =
+            Problem::new(422, "validation_failed", "Some fields need your attention.");
         problem.errors = errors;
         problem
     }
@@ -94,30 +104,47 @@ impl Problem {
 
     /// The same key was used before with another body (IETF httpapi idempotency-key draft: 422).
     pub fn idempotency_key_reused() -> Problem {
-        Problem::new(422, "idempotency_key_reused", "This Idempotency-Key was already used for a different submission.")
+        Problem::new(
+            422,
+            "idempotency_key_reused",
+            "This Idempotency-Key was already used for a different submission.",
+        )
     }
 
     pub fn turnstile_failed() -> Problem {
-        Problem::new(403, "turnstile_failed", "Please complete the check that you are not a robot, then send again.")
+        Problem::new(
+            403,
+            "turnstile_failed",
+            "Please complete the check that you are not a robot, then send again.",
+        )
     }
 
     /// Turnstile could not be asked; the visitor's client should try again shortly.
     pub fn turnstile_unavailable() -> Problem {
-        let mut problem = Problem::new(503, "turnstile_unavailable", "We could not check your submission just now. Please try again in a moment.");
+        let mut problem = Problem::new(
+            503,
+            "turnstile_unavailable",
+            "We could not check your submission just now. Please try again in a moment.",
+        );
         problem.retry_after = Some(5);
         problem
     }
 
     pub fn rate_limited(retry_after: u32) -> Problem {
-        let mut problem = Problem::new(429, "rate_limited", "Too many submissions. Please wait a moment and try again.");
+        let mut problem = Problem::new(
+            429,
+            "rate_limited",
+            "Too many submissions. Please wait a moment and try again.",
+        );
         problem.retry_after = Some(retry_after);
         problem
     }
 
     /// The operator API needs `Authorization: Bearer <INLET_OPERATOR_TOKEN>`.
     pub fn unauthorized() -> Problem {
-        Problem::new(401, "unauthorized", "This address needs the operator's token.")
-            .with_detail("Send Authorization: Bearer <token>, the Worker's INLET_OPERATOR_TOKEN secret.")
+        Problem::new(401, "unauthorized", "This address needs the operator's token.").with_detail(
+            "Send Authorization: Bearer <token>, the Worker's INLET_OPERATOR_TOKEN secret.",
+        )
     }
 
     pub fn destination_not_found() -> Problem {
@@ -130,17 +157,20 @@ impl Problem {
 
     /// A destination request that does not hold together; `detail` says which member and why.
     pub fn destination_invalid(detail: impl Into<String>) -> Problem {
-        Problem::new(422, "destination_invalid", "The destination is not valid.").with_detail(detail)
+        Problem::new(422, "destination_invalid", "The destination is not valid.")
+            .with_detail(detail)
     }
 
     /// A webhook URL that points at a private, loopback or link-local address, or is not https.
     pub fn destination_url_not_allowed(detail: impl Into<String>) -> Problem {
-        Problem::new(422, "destination_url_not_allowed", "Deliveries cannot go to this address.").with_detail(detail)
+        Problem::new(422, "destination_url_not_allowed", "Deliveries cannot go to this address.")
+            .with_detail(detail)
     }
 
     /// Only failed and dead deliveries can be replayed, and only to an enabled destination.
     pub fn delivery_not_replayable(detail: impl Into<String>) -> Problem {
-        Problem::new(409, "delivery_not_replayable", "This delivery cannot be replayed now.").with_detail(detail)
+        Problem::new(409, "delivery_not_replayable", "This delivery cannot be replayed now.")
+            .with_detail(detail)
     }
 
     /// A second rotation while the previous secret still signs would end that secret's overlap before
@@ -201,11 +231,12 @@ pub fn all_examples() -> Vec<Problem> {
 mod tests {
     use super::*;
     use inlet_shared::ErrorCode;
-    use serde_json::{json, Value};
+    use serde_json::{Value, json};
 
     #[test]
     fn serialises_as_rfc_9457() {
-        let problem = Problem::validation_failed(vec![FieldError::new("email", ErrorCode::EmailInvalid)]);
+        let problem =
+            Problem::validation_failed(vec![FieldError::new("email", ErrorCode::EmailInvalid)]);
         let body: Value = serde_json::from_str(&problem.to_json()).expect("json");
         assert_eq!(body["type"], "https://inlet.dev/problems/validation-failed");
         assert_eq!(body["status"], 422);

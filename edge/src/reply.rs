@@ -14,8 +14,12 @@ pub struct Reply {
 
 impl Reply {
     pub fn new(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Reply {
-        Reply { status, headers: vec![("content-type", content_type.to_owned())], body: body.into() }
-            .with_security_headers()
+        Reply {
+            status,
+            headers: vec![("content-type", content_type.to_owned())],
+            body: body.into(),
+        }
+        .with_security_headers()
     }
 
     pub fn empty(status: u16) -> Reply {

@@ -6,7 +6,8 @@
 //! Plain arithmetic on inputs; the queue consumer in `deliver.rs` acts on the result.
 
 /// Seconds to wait before attempts 2, 3, ... (the first attempt is immediate).
-pub const STANDARD_SCHEDULE: &[u32] = &[5, 300, 1_800, 7_200, 18_000, 36_000, 50_400, 72_000, 86_400];
+pub const STANDARD_SCHEDULE: &[u32] =
+    &[5, 300, 1_800, 7_200, 18_000, 36_000, 50_400, 72_000, 86_400];
 
 /// Longest delay a Cloudflare Queue accepts on a retry; longer waits are taken in several hops.
 pub const MAX_QUEUE_DELAY_SECONDS: u32 = 43_200;
@@ -32,9 +33,14 @@ impl Schedule {
     /// Reads `"5,300,1800"` (seconds). Operators and tests shorten the schedule this way; anything
     /// unreadable falls back to the standard schedule.
     pub fn parse(text: &str) -> Schedule {
-        let delays: Option<Vec<u32>> = text.split(',').map(|part| part.trim().parse::<u32>().ok()).collect();
+        let delays: Option<Vec<u32>> =
+            text.split(',').map(|part| part.trim().parse::<u32>().ok()).collect();
         match delays {
-            Some(delays) if !delays.is_empty() && delays.len() <= 20 && delays.iter().all(|d| *d <= 7 * 86_400) => {
+            Some(delays)
+                if !delays.is_empty()
+                    && delays.len() <= 20
+                    && delays.iter().all(|d| *d <= 7 * 86_400) =>
+            {
                 Schedule(delays)
             }
             _ => Schedule::default(),
@@ -117,7 +123,11 @@ mod tests {
     }
 
     fn check(attempt: u32, outcome: Attempt, expected: Next) {
-        assert_eq!(next(&Schedule::default(), attempt, outcome), expected, "attempt {attempt}: {outcome:?}");
+        assert_eq!(
+            next(&Schedule::default(), attempt, outcome),
+            expected,
+            "attempt {attempt}: {outcome:?}"
+        );
     }
 
     #[test]
@@ -139,7 +149,11 @@ mod tests {
     fn retry_after_is_honoured_but_never_shortens_the_schedule() {
         check(1, Attempt::Answered { status: 429, retry_after: Some(60) }, Next::RetryIn(60));
         check(2, Attempt::Answered { status: 503, retry_after: Some(1) }, Next::RetryIn(300));
-        check(1, Attempt::Answered { status: 503, retry_after: Some(u32::MAX) }, Next::RetryIn(7 * 86_400));
+        check(
+            1,
+            Attempt::Answered { status: 503, retry_after: Some(u32::MAX) },
+            Next::RetryIn(7 * 86_400),
+        );
     }
 
     #[test]
@@ -159,7 +173,11 @@ mod tests {
         for seconds in [0, 1, 5, 9, 10, 300, 86_400, u32::MAX] {
             for random in [0, 1, 7, 12_345, u32::MAX] {
                 let jittered = with_jitter(seconds, random);
-                assert!(jittered >= seconds && u64::from(jittered) <= u64::from(seconds) + u64::from(seconds / 10), "{seconds} {random}");
+                assert!(
+                    jittered >= seconds
+                        && u64::from(jittered) <= u64::from(seconds) + u64::from(seconds / 10),
+                    "{seconds} {random}"
+                );
             }
         }
         assert_eq!(with_jitter(5, u32::MAX), 5);

@@ -8,19 +8,44 @@
 pub enum Route {
     Health,
     OpenApi,
-    Form { form_id: String },
+    Form {
+        form_id: String,
+    },
     /// A renewed form token for a widget that has held its own for long.
-    FormToken { form_id: String },
-    Leads { form_id: String },
-    Embed { form_id: String },
+    FormToken {
+        form_id: String,
+    },
+    Leads {
+        form_id: String,
+    },
+    Embed {
+        form_id: String,
+    },
     /// The operator API (bearer token): a form's destinations, one destination, its secret rotation,
     /// the delivery log, one delivery, and its replay. Every path starts with the tenant.
-    Destinations { tenant_id: String, form_id: String },
-    Destination { tenant_id: String, destination_id: String },
-    RotateSecret { tenant_id: String, destination_id: String },
-    Deliveries { tenant_id: String },
-    Delivery { tenant_id: String, delivery_id: String },
-    Replay { tenant_id: String, delivery_id: String },
+    Destinations {
+        tenant_id: String,
+        form_id: String,
+    },
+    Destination {
+        tenant_id: String,
+        destination_id: String,
+    },
+    RotateSecret {
+        tenant_id: String,
+        destination_id: String,
+    },
+    Deliveries {
+        tenant_id: String,
+    },
+    Delivery {
+        tenant_id: String,
+        delivery_id: String,
+    },
+    Replay {
+        tenant_id: String,
+        delivery_id: String,
+    },
 }
 
 /// What the router concluded.
@@ -87,14 +112,18 @@ pub fn route(method: Method, path: &str) -> Routed {
     let (route, allow) = match segments.as_slice() {
         ["health"] => (Route::Health, allowed("/health")),
         ["v1", "openapi.json"] => (Route::OpenApi, allowed("/v1/openapi.json")),
-        ["v1", "forms", id] if is_id(id) => (Route::Form { form_id: (*id).to_owned() }, allowed("/v1/forms/{form_id}")),
+        ["v1", "forms", id] if is_id(id) => {
+            (Route::Form { form_id: (*id).to_owned() }, allowed("/v1/forms/{form_id}"))
+        }
         ["v1", "forms", id, "token"] if is_id(id) => {
             (Route::FormToken { form_id: (*id).to_owned() }, allowed("/v1/forms/{form_id}/token"))
         }
         ["v1", "forms", id, "leads"] if is_id(id) => {
             (Route::Leads { form_id: (*id).to_owned() }, allowed("/v1/forms/{form_id}/leads"))
         }
-        ["embed", id] if is_id(id) => (Route::Embed { form_id: (*id).to_owned() }, allowed("/embed/{form_id}")),
+        ["embed", id] if is_id(id) => {
+            (Route::Embed { form_id: (*id).to_owned() }, allowed("/embed/{form_id}"))
+        }
         ["v1", "tenants", tenant, rest @ ..] if is_id(tenant) => {
             let tenant_id = (*tenant).to_owned();
             match rest {
@@ -110,7 +139,9 @@ pub fn route(method: Method, path: &str) -> Routed {
                     Route::RotateSecret { tenant_id, destination_id: (*id).to_owned() },
                     allowed("/v1/tenants/{tenant_id}/destinations/{destination_id}/rotate-secret"),
                 ),
-                ["deliveries"] => (Route::Deliveries { tenant_id }, allowed("/v1/tenants/{tenant_id}/deliveries")),
+                ["deliveries"] => {
+                    (Route::Deliveries { tenant_id }, allowed("/v1/tenants/{tenant_id}/deliveries"))
+                }
                 ["deliveries", id] if is_id(id) => (
                     Route::Delivery { tenant_id, delivery_id: (*id).to_owned() },
                     allowed("/v1/tenants/{tenant_id}/deliveries/{delivery_id}"),
@@ -130,7 +161,9 @@ pub fn route(method: Method, path: &str) -> Routed {
 
 /// Form ids are public identifiers such as `demo` or `f_3kq9...`: short, URL-safe, no dots.
 pub fn is_id(id: &str) -> bool {
-    !id.is_empty() && id.len() <= MAX_ID_LEN && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    !id.is_empty()
+        && id.len() <= MAX_ID_LEN
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 #[cfg(test)]
@@ -158,7 +191,8 @@ mod tests {
                 .filter(|k| *k != "parameters")
                 .map(|m| m.to_ascii_uppercase())
                 .collect();
-            let mut expected: Vec<String> = allow.split(", ").filter(|m| *m != "HEAD").map(str::to_owned).collect();
+            let mut expected: Vec<String> =
+                allow.split(", ").filter(|m| *m != "HEAD").map(str::to_owned).collect();
             methods.sort();
             expected.sort();
             assert_eq!(methods, expected, "{template}");
@@ -169,20 +203,33 @@ mod tests {
     #[test]
     fn the_openapi_examples_parse_as_the_real_types() {
         let doc: Value = serde_json::from_str(crate::OPENAPI).expect("valid JSON");
-        let example = |pointer: &str| doc.pointer(pointer).cloned().unwrap_or_else(|| panic!("no example at {pointer}"));
-        let form: inlet_shared::FormDefinition =
-            serde_json::from_value(example("/paths/~1v1~1forms~1{form_id}/get/responses/200/content/application~1json/example")).expect("form");
+        let example = |pointer: &str| {
+            doc.pointer(pointer).cloned().unwrap_or_else(|| panic!("no example at {pointer}"))
+        };
+        let form: inlet_shared::FormDefinition = serde_json::from_value(example(
+            "/paths/~1v1~1forms~1{form_id}/get/responses/200/content/application~1json/example",
+        ))
+        .expect("form");
         assert_eq!(form.check(), Ok(()));
         let submission: inlet_shared::LeadSubmission = serde_json::from_value(example(
             "/paths/~1v1~1forms~1{form_id}~1leads/post/requestBody/content/application~1json/example",
         ))
         .expect("submission");
         assert!(inlet_shared::Lead::parse(&form, &submission).is_ok());
-        let error: inlet_shared::FieldError = serde_json::from_value(example("/components/schemas/FieldError/example")).expect("error");
+        let error: inlet_shared::FieldError =
+            serde_json::from_value(example("/components/schemas/FieldError/example"))
+                .expect("error");
         assert_eq!(error, inlet_shared::FieldError::too_long("message", 2000));
-        let codes = doc.pointer("/components/schemas/Problem/properties/code/enum").and_then(Value::as_array).expect("codes");
+        let codes = doc
+            .pointer("/components/schemas/Problem/properties/code/enum")
+            .and_then(Value::as_array)
+            .expect("codes");
         for problem in crate::problem::all_examples() {
-            assert!(codes.contains(&Value::from(problem.code)), "{} is not documented", problem.code);
+            assert!(
+                codes.contains(&Value::from(problem.code)),
+                "{} is not documented",
+                problem.code
+            );
         }
     }
 
@@ -199,7 +246,11 @@ mod tests {
         check("OPTIONS", "/v1/forms/demo", Routed::Found(form("demo"), Method::Options));
         check("POST", "/v1/forms/f_1-a/leads", Routed::Found(leads("f_1-a"), Method::Post));
         check("OPTIONS", "/v1/forms/demo/leads", Routed::Found(leads("demo"), Method::Options));
-        check("GET", "/embed/demo", Routed::Found(Route::Embed { form_id: "demo".into() }, Method::Get));
+        check(
+            "GET",
+            "/embed/demo",
+            Routed::Found(Route::Embed { form_id: "demo".into() }, Method::Get),
+        );
         check("GET", "/v1/openapi.json", Routed::Found(Route::OpenApi, Method::Get));
         check("GET", "/v1/forms/demo/leads", Routed::MethodNotAllowed("POST, OPTIONS"));
         check("DELETE", "/v1/forms/demo", Routed::MethodNotAllowed("GET, HEAD, OPTIONS"));
@@ -211,21 +262,48 @@ mod tests {
         check("GET", &format!("/v1/forms/{}", "a".repeat(65)), Routed::NotFound);
         check("GET", "/v1/forms/demo/leads/extra", Routed::NotFound);
         let destinations = Route::Destinations { tenant_id: "t_1".into(), form_id: "demo".into() };
-        check("POST", "/v1/tenants/t_1/forms/demo/destinations", Routed::Found(destinations.clone(), Method::Post));
-        check("GET", "/v1/tenants/t_1/forms/demo/destinations", Routed::Found(destinations, Method::Get));
-        let destination = Route::Destination { tenant_id: "t_1".into(), destination_id: "dst_1".into() };
-        check("PATCH", "/v1/tenants/t_1/destinations/dst_1", Routed::Found(destination.clone(), Method::Patch));
-        check("DELETE", "/v1/tenants/t_1/destinations/dst_1", Routed::Found(destination, Method::Delete));
+        check(
+            "POST",
+            "/v1/tenants/t_1/forms/demo/destinations",
+            Routed::Found(destinations.clone(), Method::Post),
+        );
+        check(
+            "GET",
+            "/v1/tenants/t_1/forms/demo/destinations",
+            Routed::Found(destinations, Method::Get),
+        );
+        let destination =
+            Route::Destination { tenant_id: "t_1".into(), destination_id: "dst_1".into() };
+        check(
+            "PATCH",
+            "/v1/tenants/t_1/destinations/dst_1",
+            Routed::Found(destination.clone(), Method::Patch),
+        );
+        check(
+            "DELETE",
+            "/v1/tenants/t_1/destinations/dst_1",
+            Routed::Found(destination, Method::Delete),
+        );
         check(
             "POST",
             "/v1/tenants/t_1/destinations/dst_1/rotate-secret",
-            Routed::Found(Route::RotateSecret { tenant_id: "t_1".into(), destination_id: "dst_1".into() }, Method::Post),
+            Routed::Found(
+                Route::RotateSecret { tenant_id: "t_1".into(), destination_id: "dst_1".into() },
+                Method::Post,
+            ),
         );
-        check("GET", "/v1/tenants/t_1/deliveries", Routed::Found(Route::Deliveries { tenant_id: "t_1".into() }, Method::Get));
+        check(
+            "GET",
+            "/v1/tenants/t_1/deliveries",
+            Routed::Found(Route::Deliveries { tenant_id: "t_1".into() }, Method::Get),
+        );
         check(
             "POST",
             "/v1/tenants/t_1/deliveries/msg_1/replay",
-            Routed::Found(Route::Replay { tenant_id: "t_1".into(), delivery_id: "msg_1".into() }, Method::Post),
+            Routed::Found(
+                Route::Replay { tenant_id: "t_1".into(), delivery_id: "msg_1".into() },
+                Method::Post,
+            ),
         );
         check("POST", "/v1/tenants/t_1/deliveries/msg_1", Routed::MethodNotAllowed("GET, HEAD"));
         check("GET", "/v1/tenants/t.1/deliveries", Routed::NotFound);

@@ -49,7 +49,10 @@ pub struct Limit {
 impl Limit {
     /// The limit with nonsense (zeros, absurd windows) brought into range.
     pub fn clamped(self) -> Limit {
-        Limit { limit: self.limit.clamp(1, 100_000), window_seconds: self.window_seconds.clamp(1, 86_400) }
+        Limit {
+            limit: self.limit.clamp(1, 100_000),
+            window_seconds: self.window_seconds.clamp(1, 86_400),
+        }
     }
 }
 
@@ -66,8 +69,10 @@ mod tests {
     fn empty_settings_take_every_default() {
         let settings: FormSettings = serde_json::from_str("{}").expect("parses");
         assert_eq!(settings, FormSettings::default());
-        let partial: FormSettings =
-            serde_json::from_str(r#"{"rate_limit": {"per_client": {"limit": 3, "window_seconds": 60}}}"#).expect("parses");
+        let partial: FormSettings = serde_json::from_str(
+            r#"{"rate_limit": {"per_client": {"limit": 3, "window_seconds": 60}}}"#,
+        )
+        .expect("parses");
         assert_eq!(partial.rate_limit.per_client, Limit { limit: 3, window_seconds: 60 });
         assert_eq!(partial.rate_limit.per_form, RateLimits::default().per_form);
         assert_eq!(partial.min_fill_seconds, 2);
@@ -75,7 +80,10 @@ mod tests {
 
     #[test]
     fn limits_are_clamped() {
-        assert_eq!(Limit { limit: 0, window_seconds: 0 }.clamped(), Limit { limit: 1, window_seconds: 1 });
+        assert_eq!(
+            Limit { limit: 0, window_seconds: 0 }.clamped(),
+            Limit { limit: 1, window_seconds: 1 }
+        );
         assert_eq!(Limit { limit: 5, window_seconds: 1_000_000 }.clamped().window_seconds, 86_400);
     }
 }

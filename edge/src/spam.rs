@@ -40,7 +40,8 @@ fn signature(secret: &[u8], form_id: &str, issued_ms: u64) -> String {
 /// HMAC takes keys of any length, so `new_from_slice` never fails and the fallback never runs; it is
 /// there to keep `unwrap` off the request path.
 fn keyed(secret: &[u8]) -> Hmac<Sha256> {
-    <Hmac<Sha256> as Mac>::new_from_slice(secret).unwrap_or_else(|_| <Hmac<Sha256> as KeyInit>::new(&Default::default()))
+    <Hmac<Sha256> as Mac>::new_from_slice(secret)
+        .unwrap_or_else(|_| <Hmac<Sha256> as KeyInit>::new(&Default::default()))
 }
 
 /// The time a genuine token of this form was issued, or why it is not one.
@@ -55,7 +56,14 @@ fn issued_at(secret: &[u8], form_id: &str, token: Option<&str>) -> Result<u64, &
 }
 
 /// Judges a submission. `min_fill_ms` of 0 turns the timing check off.
-pub fn verdict(secret: &[u8], form_id: &str, honeypot: Option<&str>, token: Option<&str>, now_ms: u64, min_fill_ms: u64) -> Verdict {
+pub fn verdict(
+    secret: &[u8],
+    form_id: &str,
+    honeypot: Option<&str>,
+    token: Option<&str>,
+    now_ms: u64,
+    min_fill_ms: u64,
+) -> Verdict {
     if honeypot.is_some_and(|value| !value.trim().is_empty()) {
         return Verdict::Bot("honeypot");
     }
@@ -78,7 +86,13 @@ pub fn verdict(secret: &[u8], form_id: &str, honeypot: Option<&str>, token: Opti
 /// A new token in exchange for `previous`. A genuine token of this form, however old, that has waited
 /// `min_fill_ms` is renewed as one issued `min_fill_ms` ago, ready at once; anything else gets a token
 /// issued now, exactly what serving the form gives.
-pub fn renewed_token(secret: &[u8], form_id: &str, previous: Option<&str>, now_ms: u64, min_fill_ms: u64) -> String {
+pub fn renewed_token(
+    secret: &[u8],
+    form_id: &str,
+    previous: Option<&str>,
+    now_ms: u64,
+    min_fill_ms: u64,
+) -> String {
     let ready_since = now_ms.saturating_sub(min_fill_ms);
     match issued_at(secret, form_id, previous) {
         Ok(issued_ms) if issued_ms <= ready_since => form_token(secret, form_id, ready_since),
@@ -135,7 +149,10 @@ mod tests {
     #[test]
     fn humans_who_take_their_time_pass() {
         let token = form_token(SECRET, "demo", 1_000_000);
-        assert_eq!(verdict(SECRET, "demo", Some(""), Some(&token), 1_003_000, 2_000), Verdict::Human);
+        assert_eq!(
+            verdict(SECRET, "demo", Some(""), Some(&token), 1_003_000, 2_000),
+            Verdict::Human
+        );
         assert_eq!(verdict(SECRET, "demo", None, None, 5, 0), Verdict::Human);
     }
 
@@ -154,8 +171,18 @@ mod tests {
         let forged = token.replacen("1000000", "1", 1);
         check(None, Some(&forged), 2_000_000, Verdict::Bot("bad_token"));
         // A token for another form, or signed with another secret, does not transfer.
-        check(None, Some(&form_token(SECRET, "other", 1_000_000)), 2_000_000, Verdict::Bot("bad_token"));
-        check(None, Some(&form_token(b"other", "demo", 1_000_000)), 2_000_000, Verdict::Bot("bad_token"));
+        check(
+            None,
+            Some(&form_token(SECRET, "other", 1_000_000)),
+            2_000_000,
+            Verdict::Bot("bad_token"),
+        );
+        check(
+            None,
+            Some(&form_token(b"other", "demo", 1_000_000)),
+            2_000_000,
+            Verdict::Bot("bad_token"),
+        );
     }
 
     #[test]
@@ -167,7 +194,10 @@ mod tests {
         assert_eq!(at(issued + MAX_TOKEN_AGE_MS + 1), Verdict::Bot("token_expired"));
         assert_eq!(at(issued + 24 * 3_600_000), Verdict::Bot("token_expired"));
         // With the timing check off, nothing about the token matters.
-        assert_eq!(verdict(SECRET, "demo", None, Some(&token), issued + 24 * 3_600_000, 0), Verdict::Human);
+        assert_eq!(
+            verdict(SECRET, "demo", None, Some(&token), issued + 24 * 3_600_000, 0),
+            Verdict::Human
+        );
     }
 
     #[test]
@@ -177,20 +207,49 @@ mod tests {
         // A day later the old token has expired; its renewal is ready at once and for the maximum age.
         let later = issued + 24 * 3_600_000;
         let renewed = renewed_token(SECRET, "demo", Some(&old), later, min_fill);
-        assert_eq!(verdict(SECRET, "demo", None, Some(&old), later, min_fill), Verdict::Bot("token_expired"));
+        assert_eq!(
+            verdict(SECRET, "demo", None, Some(&old), later, min_fill),
+            Verdict::Bot("token_expired")
+        );
         assert_eq!(verdict(SECRET, "demo", None, Some(&renewed), later, min_fill), Verdict::Human);
-        assert_eq!(verdict(SECRET, "demo", None, Some(&renewed), later + MAX_TOKEN_AGE_MS - min_fill, min_fill), Verdict::Human);
-        assert_eq!(verdict(SECRET, "demo", None, Some(&renewed), later + MAX_TOKEN_AGE_MS, min_fill), Verdict::Bot("token_expired"));
+        assert_eq!(
+            verdict(
+                SECRET,
+                "demo",
+                None,
+                Some(&renewed),
+                later + MAX_TOKEN_AGE_MS - min_fill,
+                min_fill
+            ),
+            Verdict::Human
+        );
+        assert_eq!(
+            verdict(SECRET, "demo", None, Some(&renewed), later + MAX_TOKEN_AGE_MS, min_fill),
+            Verdict::Bot("token_expired")
+        );
         // A token that has not waited, a forgery, another form's token or none: a fresh token, which
         // must wait the minimum like any other.
         let too_young = renewed_token(SECRET, "demo", Some(&old), issued + 1_999, min_fill);
-        let forged = renewed_token(SECRET, "demo", Some(&old.replacen("1000000", "1", 1)), later, min_fill);
-        let foreign = renewed_token(SECRET, "demo", Some(&form_token(SECRET, "other", issued)), later, min_fill);
+        let forged =
+            renewed_token(SECRET, "demo", Some(&old.replacen("1000000", "1", 1)), later, min_fill);
+        let foreign = renewed_token(
+            SECRET,
+            "demo",
+            Some(&form_token(SECRET, "other", issued)),
+            later,
+            min_fill,
+        );
         let none = renewed_token(SECRET, "demo", None, later, min_fill);
-        assert_eq!(verdict(SECRET, "demo", None, Some(&too_young), issued + 1_999, min_fill), Verdict::Bot("too_fast"));
+        assert_eq!(
+            verdict(SECRET, "demo", None, Some(&too_young), issued + 1_999, min_fill),
+            Verdict::Bot("too_fast")
+        );
         for fresh in [forged, foreign, none] {
             assert_eq!(fresh, form_token(SECRET, "demo", later));
-            assert_eq!(verdict(SECRET, "demo", None, Some(&fresh), later, min_fill), Verdict::Bot("too_fast"));
+            assert_eq!(
+                verdict(SECRET, "demo", None, Some(&fresh), later, min_fill),
+                Verdict::Bot("too_fast")
+            );
         }
     }
 
@@ -205,7 +264,10 @@ mod tests {
         check("2001:0DB8:0001:0002:aaaa::1", "2001:db8:1:2::/64");
         check("2001:db8:1:3::1", "2001:db8:1:3::/64");
         check("unknown", "unknown");
-        assert_eq!(client_key(SECRET, "2001:db8:1:2::1"), client_key(SECRET, "2001:db8:1:2:ffff:ffff:ffff:ffff"));
+        assert_eq!(
+            client_key(SECRET, "2001:db8:1:2::1"),
+            client_key(SECRET, "2001:db8:1:2:ffff:ffff:ffff:ffff")
+        );
         assert_ne!(client_key(SECRET, "2001:db8:1:2::1"), client_key(SECRET, "2001:db8:1:3::1"));
         assert_ne!(client_key(SECRET, "203.0.113.7"), client_key(SECRET, "203.0.113.8"));
     }
@@ -215,6 +277,9 @@ mod tests {
         assert_eq!(client_key(SECRET, "203.0.113.7"), client_key(SECRET, "203.0.113.7"));
         assert_ne!(client_key(SECRET, "203.0.113.7"), client_key(b"other", "203.0.113.7"));
         assert!(!client_key(SECRET, "203.0.113.7").contains("203"));
-        assert_eq!(body_hash(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            body_hash(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 }

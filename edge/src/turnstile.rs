@@ -24,10 +24,14 @@ impl Siteverify {
     /// Accepted, and solved on a site the form allows: a token solved on the attacker's own page for
     /// our site key would otherwise pass anywhere. `own_host` is the Worker's (the iframe embed).
     pub fn accepts(&self, allowed_origins: &[String], own_host: &str) -> bool {
-        let Some(hostname) = self.hostname.as_deref().map(str::to_ascii_lowercase) else { return false };
+        let Some(hostname) = self.hostname.as_deref().map(str::to_ascii_lowercase) else {
+            return false;
+        };
         self.success
             && (hostname == own_host.to_ascii_lowercase()
-                || allowed_origins.iter().any(|origin| origin == "*" || origin_host(origin).is_some_and(|host| host == hostname)))
+                || allowed_origins.iter().any(|origin| {
+                    origin == "*" || origin_host(origin).is_some_and(|host| host == hostname)
+                }))
     }
 }
 
@@ -38,15 +42,23 @@ fn origin_host(origin: &str) -> Option<String> {
 
 /// What siteverify says of `token`. `Err` means siteverify could not be asked (or answered nonsense),
 /// which is not the visitor's fault.
-pub async fn verify(base_url: &str, secret: &str, token: &str, remote_ip: Option<&str>) -> Result<Siteverify, String> {
+pub async fn verify(
+    base_url: &str,
+    secret: &str,
+    token: &str,
+    remote_ip: Option<&str>,
+) -> Result<Siteverify, String> {
     let url = format!("{}/turnstile/v0/siteverify", base_url.trim_end_matches('/'));
-    let body = serde_json::to_string(&SiteverifyRequest { secret, response: token, remoteip: remote_ip }).map_err(|e| e.to_string())?;
+    let body =
+        serde_json::to_string(&SiteverifyRequest { secret, response: token, remoteip: remote_ip })
+            .map_err(|e| e.to_string())?;
     let headers = Headers::new();
     headers.set("content-type", "application/json").map_err(|e| e.to_string())?;
     let mut init = RequestInit::new();
     init.with_method(Method::Post).with_headers(headers).with_body(Some(body.into()));
     let request = Request::new_with_init(&url, &init).map_err(|e| e.to_string())?;
-    let mut response = Fetch::Request(request).send().await.map_err(|e| format!("siteverify: {e}"))?;
+    let mut response =
+        Fetch::Request(request).send().await.map_err(|e| format!("siteverify: {e}"))?;
     if response.status_code() != 200 {
         return Err(format!("siteverify answered {}", response.status_code()));
     }
@@ -60,8 +72,13 @@ mod tests {
     #[test]
     fn a_token_counts_only_from_the_forms_sites() {
         let allowed = ["https://www.roofer.example".to_owned(), "http://localhost:8788".to_owned()];
-        let said = |success, hostname: Option<&str>| Siteverify { success, hostname: hostname.map(str::to_owned) };
-        let check = |verdict: Siteverify, expected: bool| assert_eq!(verdict.accepts(&allowed, "inlet.example"), expected, "{verdict:?}");
+        let said = |success, hostname: Option<&str>| Siteverify {
+            success,
+            hostname: hostname.map(str::to_owned),
+        };
+        let check = |verdict: Siteverify, expected: bool| {
+            assert_eq!(verdict.accepts(&allowed, "inlet.example"), expected, "{verdict:?}")
+        };
         check(said(true, Some("www.roofer.example")), true);
         check(said(true, Some("WWW.Roofer.Example")), true);
         check(said(true, Some("localhost")), true);

@@ -3,8 +3,8 @@
 //!
 //! Plain functions: the random bytes of a new secret and the clock come in as arguments.
 
-use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -41,7 +41,8 @@ pub fn sign(secret: &str, id: &str, timestamp: u64, body: &[u8]) -> Option<Strin
 /// still holds the previous secret keeps verifying while a rotation overlaps. Malformed secrets are
 /// skipped; `None` if none is usable.
 pub fn signature_header(secrets: &[&str], id: &str, timestamp: u64, body: &[u8]) -> Option<String> {
-    let signatures: Vec<String> = secrets.iter().filter_map(|secret| sign(secret, id, timestamp, body)).collect();
+    let signatures: Vec<String> =
+        secrets.iter().filter_map(|secret| sign(secret, id, timestamp, body)).collect();
     (!signatures.is_empty()).then(|| signatures.join(" "))
 }
 
@@ -75,7 +76,8 @@ mod tests {
     #[test]
     fn a_rotation_sends_both_signatures() {
         let (old, new) = (new_secret([1; 32]), new_secret([2; 32]));
-        let header = signature_header(&[&new, &old], "msg_1", 1_700_000_000, b"{}").unwrap_or_default();
+        let header =
+            signature_header(&[&new, &old], "msg_1", 1_700_000_000, b"{}").unwrap_or_default();
         let parts: Vec<&str> = header.split(' ').collect();
         assert_eq!(parts.len(), 2);
         assert_eq!(Some(parts[0].to_owned()), sign(&new, "msg_1", 1_700_000_000, b"{}"));

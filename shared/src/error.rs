@@ -71,7 +71,12 @@ impl FieldError {
     }
 
     /// An error whose sentence suits the field's kind ("Please enter your email address.").
-    pub fn for_kind(field: &str, code: ErrorCode, kind: Option<&FieldKind>, limit: Option<usize>) -> Self {
+    pub fn for_kind(
+        field: &str,
+        code: ErrorCode,
+        kind: Option<&FieldKind>,
+        limit: Option<usize>,
+    ) -> Self {
         let message = Locale::En.field_message(code, kind, limit);
         Self { field: field.to_owned(), code, message, limit }
     }

@@ -1,7 +1,7 @@
 //! Form definitions: the fields a business asks for, as the dashboard stores them and the widget
 //! renders them.
 
-use crate::{text, Country};
+use crate::{Country, text};
 use serde::{Deserialize, Serialize};
 
 /// The most fields one form may have.
@@ -59,16 +59,27 @@ pub struct Field {
 /// What a field holds, with the limits that belong to that kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FieldKind {
-    Text { max_length: usize },
+    Text {
+        max_length: usize,
+    },
     Email,
     Phone,
-    MultiLine { max_length: usize },
-    Select { options: Vec<String> },
+    MultiLine {
+        max_length: usize,
+    },
+    Select {
+        options: Vec<String>,
+    },
     Checkbox,
     /// A checkbox whose wording and version are kept with every lead as consent evidence.
-    Consent { text: String, version: String },
+    Consent {
+        text: String,
+        version: String,
+    },
     /// Set by the embedding page (e.g. a campaign name), never shown.
-    Hidden { max_length: usize },
+    Hidden {
+        max_length: usize,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -111,21 +122,33 @@ impl TryFrom<FieldWire> for Field {
         // Display, not Debug: `{:?}` on a string would bring Unicode escaping tables into the widget.
         let missing = |what: &str| format!("field \"{}\" needs {what}", wire.name);
         let kind = match wire.kind {
-            KindName::Text => FieldKind::Text { max_length: wire.max_length.unwrap_or_else(default_text_max) },
+            KindName::Text => {
+                FieldKind::Text { max_length: wire.max_length.unwrap_or_else(default_text_max) }
+            }
             KindName::Email => FieldKind::Email,
             KindName::Phone => FieldKind::Phone,
-            KindName::MultiLine => {
-                FieldKind::MultiLine { max_length: wire.max_length.unwrap_or_else(default_multi_line_max) }
+            KindName::MultiLine => FieldKind::MultiLine {
+                max_length: wire.max_length.unwrap_or_else(default_multi_line_max),
+            },
+            KindName::Select => {
+                FieldKind::Select { options: wire.options.ok_or_else(|| missing("options"))? }
             }
-            KindName::Select => FieldKind::Select { options: wire.options.ok_or_else(|| missing("options"))? },
             KindName::Checkbox => FieldKind::Checkbox,
             KindName::Consent => FieldKind::Consent {
                 text: wire.text.ok_or_else(|| missing("text"))?,
                 version: wire.version.ok_or_else(|| missing("version"))?,
             },
-            KindName::Hidden => FieldKind::Hidden { max_length: wire.max_length.unwrap_or_else(default_text_max) },
+            KindName::Hidden => {
+                FieldKind::Hidden { max_length: wire.max_length.unwrap_or_else(default_text_max) }
+            }
         };
-        Ok(Field { name: wire.name, label: wire.label, kind, required: wire.required, help: wire.help })
+        Ok(Field {
+            name: wire.name,
+            label: wire.label,
+            kind,
+            required: wire.required,
+            help: wire.help,
+        })
     }
 }
 
@@ -271,12 +294,19 @@ mod tests {
     #[test]
     fn kinds_without_their_members_do_not_parse() {
         let parse = |field: serde_json::Value| {
-            serde_json::from_value::<FormDefinition>(serde_json::json!({"id": "f", "title": "T", "fields": [field]}))
+            serde_json::from_value::<FormDefinition>(
+                serde_json::json!({"id": "f", "title": "T", "fields": [field]}),
+            )
         };
         assert!(parse(serde_json::json!({"name": "a", "label": "A", "kind": "select"})).is_err());
-        assert!(parse(serde_json::json!({"name": "a", "label": "A", "kind": "consent", "text": "ok"})).is_err());
+        assert!(
+            parse(serde_json::json!({"name": "a", "label": "A", "kind": "consent", "text": "ok"}))
+                .is_err()
+        );
         assert!(parse(serde_json::json!({"name": "a", "label": "A", "kind": "colour"})).is_err());
-        assert!(parse(serde_json::json!({"name": "a", "label": "A", "kind": "multi_line"})).is_ok());
+        assert!(
+            parse(serde_json::json!({"name": "a", "label": "A", "kind": "multi_line"})).is_ok()
+        );
     }
 
     #[test]

@@ -38,7 +38,12 @@ impl Locale {
 
     /// The sentence for a field error, given the field's kind (a required email reads differently
     /// from a required name) and, for `too_long`, the limit.
-    pub fn field_message(self, code: ErrorCode, kind: Option<&FieldKind>, limit: Option<usize>) -> String {
+    pub fn field_message(
+        self,
+        code: ErrorCode,
+        kind: Option<&FieldKind>,
+        limit: Option<usize>,
+    ) -> String {
         use ErrorCode as C;
         let pick = |en: &str, es: &str, fr: &str, de: &str| {
             match self {
@@ -105,7 +110,12 @@ impl Locale {
                     &format!("Veuillez raccourcir ce texte à {n} caractères au maximum."),
                     &format!("Bitte kürzen Sie dies auf höchstens {n} Zeichen."),
                 ),
-                None => pick("Please shorten this.", "Acórtalo, por favor.", "Veuillez raccourcir ce texte.", "Bitte kürzen Sie dies."),
+                None => pick(
+                    "Please shorten this.",
+                    "Acórtalo, por favor.",
+                    "Veuillez raccourcir ce texte.",
+                    "Bitte kürzen Sie dies.",
+                ),
             },
             (C::InvalidOption, _) => pick(
                 "Please choose one of the options.",
@@ -160,7 +170,9 @@ impl Locale {
 /// a string pattern brings a substring searcher into the widget's wasm.
 fn fill(template: &str, n: impl std::fmt::Display) -> String {
     match template.split_once('{') {
-        Some((before, after)) => format!("{before}{n}{}", after.strip_prefix("n}").unwrap_or(after)),
+        Some((before, after)) => {
+            format!("{before}{n}{}", after.strip_prefix("n}").unwrap_or(after))
+        }
         None => template.to_owned(),
     }
 }
@@ -243,7 +255,14 @@ mod tests {
 
     #[test]
     fn negotiates_from_language_tags() {
-        for (tag, expected) in [("es-MX", Locale::Es), ("fr", Locale::Fr), ("de_AT", Locale::De), ("EN-gb", Locale::En), ("pt-BR", Locale::En), ("", Locale::En)] {
+        for (tag, expected) in [
+            ("es-MX", Locale::Es),
+            ("fr", Locale::Fr),
+            ("de_AT", Locale::De),
+            ("EN-gb", Locale::En),
+            ("pt-BR", Locale::En),
+            ("", Locale::En),
+        ] {
             assert_eq!(Locale::negotiate(tag), expected, "{tag}");
         }
     }
@@ -251,9 +270,15 @@ mod tests {
     #[test]
     fn every_locale_has_every_sentence_and_numbers_go_in() {
         let codes = [
-            ErrorCode::FieldRequired, ErrorCode::EmailInvalid, ErrorCode::PhoneInvalid, ErrorCode::TooLong,
-            ErrorCode::InvalidOption, ErrorCode::ConsentRequired, ErrorCode::InvalidType,
-            ErrorCode::InvalidCharacters, ErrorCode::UnknownField,
+            ErrorCode::FieldRequired,
+            ErrorCode::EmailInvalid,
+            ErrorCode::PhoneInvalid,
+            ErrorCode::TooLong,
+            ErrorCode::InvalidOption,
+            ErrorCode::ConsentRequired,
+            ErrorCode::InvalidType,
+            ErrorCode::InvalidCharacters,
+            ErrorCode::UnknownField,
         ];
         for locale in [Locale::En, Locale::Es, Locale::Fr, Locale::De] {
             for code in codes {
@@ -262,9 +287,19 @@ mod tests {
             }
             assert!(locale.field_message(ErrorCode::TooLong, None, Some(42)).contains("42"));
             assert!(locale.correction(3).contains('3') && !locale.correction(3).contains('{'));
-            assert!(locale.rate_limited(30).contains("30") && !locale.rate_limited(30).contains('{'));
+            assert!(
+                locale.rate_limited(30).contains("30") && !locale.rate_limited(30).contains('{')
+            );
             let text = locale.text();
-            for sentence in [text.choose, text.sending, text.load_failure, text.failure, text.retrying, text.saved, text.human_check] {
+            for sentence in [
+                text.choose,
+                text.sending,
+                text.load_failure,
+                text.failure,
+                text.retrying,
+                text.saved,
+                text.human_check,
+            ] {
                 assert!(!sentence.is_empty() && !sentence.contains("{n}"));
             }
         }

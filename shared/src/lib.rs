@@ -20,10 +20,13 @@ mod token;
 
 pub use email::Email;
 pub use error::{ErrorCode, FieldError};
+pub use form::{DefinitionError, Field, FieldKind, FormDefinition};
 pub use i18n::{Locale, UiText};
 pub use map::SmallMap;
-pub use form::{DefinitionError, Field, FieldKind, FormDefinition};
 pub use phone::{Country, Phone};
-pub use submission::{field_error, field_errors, Consent, Lead, LeadSubmission, LeadValue, PageContext, RawValue, UTM_KEYS};
+pub use submission::{
+    Consent, Lead, LeadSubmission, LeadValue, PageContext, RawValue, UTM_KEYS, field_error,
+    field_errors,
+};
 pub use text::{MAX_MULTI_LINE_CHARS, MAX_SINGLE_LINE_CHARS};
 pub use token::{FORM_TOKEN_MAX_AGE_SECONDS, FORM_TOKEN_RENEW_AFTER_SECONDS};

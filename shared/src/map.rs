@@ -101,7 +101,10 @@ impl<V> IntoIterator for SmallMap<V> {
 
 impl<'a, V> IntoIterator for &'a SmallMap<V> {
     type Item = (&'a String, &'a V);
-    type IntoIter = std::iter::Map<std::slice::Iter<'a, (String, V)>, fn(&'a (String, V)) -> (&'a String, &'a V)>;
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'a, (String, V)>,
+        fn(&'a (String, V)) -> (&'a String, &'a V),
+    >;
 
     fn into_iter(self) -> Self::IntoIter {
         self.entries.iter().map(|(name, value)| (name, value))

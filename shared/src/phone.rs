@@ -25,7 +25,11 @@ struct CountryPlan {
     trunk_prefix: Option<char>,
 }
 
-const fn plan(iso: &'static str, calling_code: &'static str, trunk_prefix: Option<char>) -> CountryPlan {
+const fn plan(
+    iso: &'static str,
+    calling_code: &'static str,
+    trunk_prefix: Option<char>,
+) -> CountryPlan {
     CountryPlan { iso, calling_code, trunk_prefix }
 }
 
@@ -122,7 +126,9 @@ impl Phone {
             digits
         } else if let Some(rest) = digits.strip_prefix("00") {
             rest.to_owned()
-        } else if let (true, Some(rest)) = (default_country.is_north_american(), digits.strip_prefix("011")) {
+        } else if let (true, Some(rest)) =
+            (default_country.is_north_american(), digits.strip_prefix("011"))
+        {
             rest.to_owned()
         } else {
             national_to_international(&digits, default_country)
@@ -148,7 +154,8 @@ impl fmt::Display for Phone {
 impl<'de> Deserialize<'de> for Phone {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let raw = String::deserialize(deserializer)?;
-        Phone::parse(&raw, Country::default()).map_err(|code| serde::de::Error::custom(code.as_str()))
+        Phone::parse(&raw, Country::default())
+            .map_err(|code| serde::de::Error::custom(code.as_str()))
     }
 }
 
@@ -203,7 +210,11 @@ mod tests {
     fn check(input: &str, country: &str, expected: Result<&str, ErrorCode>) {
         let country = Country::from_iso(country).expect("test country exists");
         let got = Phone::parse(input, country);
-        assert_eq!(got.as_ref().map(Phone::as_str).map_err(|c| *c), expected, "input {input:?} in {country:?}");
+        assert_eq!(
+            got.as_ref().map(Phone::as_str).map_err(|c| *c),
+            expected,
+            "input {input:?} in {country:?}"
+        );
     }
 
     #[test]

@@ -4,13 +4,16 @@
 //! widget runs the same rules as the visitor types, through [`field_error`] and [`field_errors`], which
 //! share `check_field` with it, so there is one copy of each rule.
 
-use crate::{text, Email, ErrorCode, Field, FieldError, FieldKind, FormDefinition, Phone, SmallMap};
+use crate::{
+    Email, ErrorCode, Field, FieldError, FieldKind, FormDefinition, Phone, SmallMap, text,
+};
 use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
 /// The `utm_*` parameters Inlet keeps; others are dropped.
-pub const UTM_KEYS: [&str; 5] = ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"];
+pub const UTM_KEYS: [&str; 5] =
+    ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"];
 const MAX_URL_CHARS: usize = 2_048;
 const MAX_UTM_CHARS: usize = 200;
 
@@ -198,12 +201,22 @@ pub struct Lead {
 impl Lead {
     /// Checks `submission` against `form` and returns the lead, or every field's error (in form order,
     /// unknown fields last), never just the first.
-    pub fn parse(form: &FormDefinition, submission: &LeadSubmission) -> Result<Lead, Vec<FieldError>> {
+    pub fn parse(
+        form: &FormDefinition,
+        submission: &LeadSubmission,
+    ) -> Result<Lead, Vec<FieldError>> {
         let mut values = SmallMap::new();
         let mut consents = Vec::new();
         let errors = check_fields(form, &submission.fields, |field, value| {
-            if let (FieldKind::Consent { text, version }, LeadValue::Bool(given)) = (&field.kind, &value) {
-                consents.push(Consent { field: field.name.clone(), text: text.clone(), version: version.clone(), given: *given });
+            if let (FieldKind::Consent { text, version }, LeadValue::Bool(given)) =
+                (&field.kind, &value)
+            {
+                consents.push(Consent {
+                    field: field.name.clone(),
+                    text: text.clone(),
+                    version: version.clone(),
+                    given: *given,
+                });
             }
             values.insert(field.name.clone(), value);
         });
@@ -252,14 +265,24 @@ pub fn field_errors(form: &FormDefinition, fields: &SmallMap<RawValue>) -> Vec<F
 
 /// The error for one field of `form` holding `raw` (`None`: the visitor left it out), if any: the
 /// rule [`field_errors`] applies to that field, for a client checking a field as the visitor types.
-pub fn field_error(form: &FormDefinition, field: &Field, raw: Option<&RawValue>) -> Option<FieldError> {
+pub fn field_error(
+    form: &FormDefinition,
+    field: &Field,
+    raw: Option<&RawValue>,
+) -> Option<FieldError> {
     check_field(form, field, raw).err()
 }
 
 /// One field's verdict: its value (`None` when it is optional and left empty), or its error.
-fn check_field(form: &FormDefinition, field: &Field, raw: Option<&RawValue>) -> Result<Option<LeadValue>, FieldError> {
+fn check_field(
+    form: &FormDefinition,
+    field: &Field,
+    raw: Option<&RawValue>,
+) -> Result<Option<LeadValue>, FieldError> {
     match parse_value(form, &field.kind, raw.unwrap_or(&RawValue::Null)) {
-        Ok(Some(LeadValue::Bool(false)) | None) if field.required => Err(required_error(&field.name, &field.kind)),
+        Ok(Some(LeadValue::Bool(false)) | None) if field.required => {
+            Err(required_error(&field.name, &field.kind))
+        }
         Ok(value) => Ok(value),
         Err(error) => Err(error.for_field(&field.name)),
     }
@@ -267,7 +290,11 @@ fn check_field(form: &FormDefinition, field: &Field, raw: Option<&RawValue>) -> 
 
 /// Checks every field of `form` against `fields`, hands each value it accepts to `accept`, and returns
 /// the errors: in form order, unknown fields last.
-fn check_fields(form: &FormDefinition, fields: &SmallMap<RawValue>, mut accept: impl FnMut(&Field, LeadValue)) -> Vec<FieldError> {
+fn check_fields(
+    form: &FormDefinition,
+    fields: &SmallMap<RawValue>,
+    mut accept: impl FnMut(&Field, LeadValue),
+) -> Vec<FieldError> {
     let mut errors = Vec::new();
     for field in &form.fields {
         match check_field(form, field, fields.get(&field.name)) {
@@ -300,7 +327,11 @@ impl ValueError {
 }
 
 /// `Ok(None)` means the visitor left the field empty.
-fn parse_value(form: &FormDefinition, kind: &FieldKind, raw: &RawValue) -> Result<Option<LeadValue>, ValueError> {
+fn parse_value(
+    form: &FormDefinition,
+    kind: &FieldKind,
+    raw: &RawValue,
+) -> Result<Option<LeadValue>, ValueError> {
     let code = ValueError::Code;
     let bounded = |result: Result<String, ErrorCode>, max: usize| {
         result.map_err(|c| if c == ErrorCode::TooLong { ValueError::TooLong(max) } else { code(c) })
@@ -320,14 +351,18 @@ fn parse_value(form: &FormDefinition, kind: &FieldKind, raw: &RawValue) -> Resul
             None => None,
         },
         FieldKind::Phone => match non_empty(bounded(single(raw)?, text::MAX_SINGLE_LINE_CHARS)?) {
-            Some(s) => Some(LeadValue::Phone(Phone::parse(&s, form.default_country).map_err(code)?)),
+            Some(s) => {
+                Some(LeadValue::Phone(Phone::parse(&s, form.default_country).map_err(code)?))
+            }
             None => None,
         },
-        FieldKind::Select { options } => match non_empty(bounded(single(raw)?, text::MAX_SINGLE_LINE_CHARS)?) {
-            Some(s) if options.contains(&s) => Some(LeadValue::Text(s)),
-            Some(_) => return Err(code(ErrorCode::InvalidOption)),
-            None => None,
-        },
+        FieldKind::Select { options } => {
+            match non_empty(bounded(single(raw)?, text::MAX_SINGLE_LINE_CHARS)?) {
+                Some(s) if options.contains(&s) => Some(LeadValue::Text(s)),
+                Some(_) => return Err(code(ErrorCode::InvalidOption)),
+                None => None,
+            }
+        }
         FieldKind::Checkbox | FieldKind::Consent { .. } => Some(LeadValue::Bool(as_bool(raw)?)),
     })
 }
@@ -359,14 +394,18 @@ fn as_bool(raw: &RawValue) -> Result<bool, ValueError> {
 }
 
 fn required_error(name: &str, kind: &FieldKind) -> FieldError {
-    let code = if matches!(kind, FieldKind::Consent { .. }) { ErrorCode::ConsentRequired } else { ErrorCode::FieldRequired };
+    let code = if matches!(kind, FieldKind::Consent { .. }) {
+        ErrorCode::ConsentRequired
+    } else {
+        ErrorCode::FieldRequired
+    };
     FieldError::for_kind(name, code, Some(kind), None)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::{json, Value};
+    use serde_json::{Value, json};
 
     fn demo_form() -> FormDefinition {
         serde_json::from_value(json!({
@@ -389,12 +428,18 @@ mod tests {
     /// Parses, and checks that `field_errors` (the widget's view of the same rules) agrees.
     fn submit(fields: Value) -> Result<Lead, Vec<FieldError>> {
         let fields: SmallMap<RawValue> = serde_json::from_value(fields).expect("object");
-        let parsed = Lead::parse(&demo_form(), &LeadSubmission { fields: fields.clone(), ..Default::default() });
+        let parsed = Lead::parse(
+            &demo_form(),
+            &LeadSubmission { fields: fields.clone(), ..Default::default() },
+        );
         let errors = parsed.clone().err().unwrap_or_default();
         assert_eq!(field_errors(&demo_form(), &fields), errors);
         for field in &demo_form().fields {
             let expected = errors.iter().find(|e| e.field == field.name);
-            assert_eq!(field_error(&demo_form(), field, fields.get(&field.name)).as_ref(), expected);
+            assert_eq!(
+                field_error(&demo_form(), field, fields.get(&field.name)).as_ref(),
+                expected
+            );
         }
         parsed
     }
@@ -422,7 +467,12 @@ mod tests {
         assert_eq!(values.get("campaign"), None);
         assert_eq!(
             lead.consents(),
-            [Consent { field: "consent".into(), text: "You may contact me about my request.".into(), version: "v1".into(), given: true }]
+            [Consent {
+                field: "consent".into(),
+                text: "You may contact me about my request.".into(),
+                version: "v1".into(),
+                given: true
+            }]
         );
         let stored = serde_json::to_value(values).expect("serialises");
         assert_eq!(stored["phone"], json!("+14155550123"));
@@ -431,12 +481,22 @@ mod tests {
 
     #[test]
     fn every_error_is_reported_at_once() {
-        check_errors(json!({}), &["name:field_required", "email:field_required", "consent:consent_required"]);
+        check_errors(
+            json!({}),
+            &["name:field_required", "email:field_required", "consent:consent_required"],
+        );
         check_errors(
             json!({"name": "Ada Lovelace!", "email": "ada@", "phone": "555", "service": "Pool",
                    "message": "x".repeat(21), "consent": "maybe", "colour": "red"}),
-            &["name:too_long", "email:email_invalid", "phone:phone_invalid", "service:invalid_option",
-              "message:too_long", "consent:invalid_type", "colour:unknown_field"],
+            &[
+                "name:too_long",
+                "email:email_invalid",
+                "phone:phone_invalid",
+                "service:invalid_option",
+                "message:too_long",
+                "consent:invalid_type",
+                "colour:unknown_field",
+            ],
         );
         check_errors(
             json!({"name": ["Ada"], "email": true, "consent": true, "newsletter": 3}),
@@ -451,7 +511,8 @@ mod tests {
     #[test]
     fn messages_are_written_for_the_visitor() {
         let errors = submit(json!({"name": "Ada Lovelace!"})).expect_err("refused");
-        let message = |field: &str| errors.iter().find(|e| e.field == field).map(|e| e.message.as_str());
+        let message =
+            |field: &str| errors.iter().find(|e| e.field == field).map(|e| e.message.as_str());
         assert_eq!(message("name"), Some("Please shorten this to at most 10 characters."));
         assert_eq!(message("email"), Some("Please enter your email address."));
         assert_eq!(message("consent"), Some("Please tick this box to agree before sending."));
@@ -462,7 +523,10 @@ mod tests {
         let lead = submit(json!({"name": 42, "email": "a@b.co", "phone": "  ", "service": "", "consent": "true", "campaign": null}))
             .expect("valid");
         // An unticked checkbox is a fact worth keeping; an empty text field is not.
-        assert_eq!(lead.values().keys().collect::<Vec<_>>(), ["consent", "email", "name", "newsletter"]);
+        assert_eq!(
+            lead.values().keys().collect::<Vec<_>>(),
+            ["consent", "email", "name", "newsletter"]
+        );
         assert_eq!(lead.values().get("name"), Some(&LeadValue::Text("42".into())));
     }
 
@@ -484,10 +548,15 @@ mod tests {
         let context = PageContext {
             page_url: Some(format!("https://example.com/{}", "a".repeat(3000))),
             referrer: Some("  \u{0} ".into()),
-            utm: [("utm_source", "google\n"), ("utm_medium", "cpc"), ("tracking", "x"), ("utm_term", "")]
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .collect(),
+            utm: [
+                ("utm_source", "google\n"),
+                ("utm_medium", "cpc"),
+                ("tracking", "x"),
+                ("utm_term", ""),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
         };
         let clean = context.sanitised();
         assert_eq!(clean.page_url.as_ref().map(|u| u.chars().count()), Some(MAX_URL_CHARS));
@@ -507,6 +576,9 @@ mod tests {
         let lead = Lead::parse(&demo_form(), &submission).expect("valid");
         assert_eq!(lead.context().utm.get("utm_source").map(String::as_str), Some("news"));
         let written = serde_json::to_string(&submission).expect("serialises");
-        assert_eq!(serde_json::from_str::<LeadSubmission>(&written).expect("reads back"), submission);
+        assert_eq!(
+            serde_json::from_str::<LeadSubmission>(&written).expect("reads back"),
+            submission
+        );
     }
 }

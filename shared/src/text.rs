@@ -45,11 +45,7 @@ pub(crate) fn multi_line(raw: &str, max_chars: usize) -> Result<String, ErrorCod
 }
 
 fn bounded(value: &str, max_chars: usize) -> Result<String, ErrorCode> {
-    if value.chars().count() > max_chars {
-        Err(ErrorCode::TooLong)
-    } else {
-        Ok(value.to_owned())
-    }
+    if value.chars().count() > max_chars { Err(ErrorCode::TooLong) } else { Ok(value.to_owned()) }
 }
 
 /// C0 and C1 controls, plus the invisible bidirectional overrides that can disguise text in a

@@ -22,7 +22,9 @@ pub enum SubmitOutcome {
     /// A final refusal, by its problem `code`: sending again would not help.
     Refused(String),
     /// Worth sending again (no answer, `408`, `429`, `5xx`), no sooner than `retry_after` seconds.
-    Retry { retry_after: Option<u32> },
+    Retry {
+        retry_after: Option<u32>,
+    },
 }
 
 #[derive(Deserialize)]
@@ -40,7 +42,8 @@ impl Api {
 
     /// The definition, and the token that lets the edge time how long the visitor took.
     pub async fn form(&self, form_id: &str) -> Option<(FormDefinition, Option<String>)> {
-        let response = Request::get(&format!("{}/v1/forms/{form_id}", self.base)).send().await.ok()?;
+        let response =
+            Request::get(&format!("{}/v1/forms/{form_id}", self.base)).send().await.ok()?;
         if !response.ok() {
             return None;
         }
@@ -50,14 +53,23 @@ impl Api {
 
     /// A renewed token in exchange for the one held (see the edge's `spam::renewed_token`): `Err` if
     /// the edge could not be reached, `Ok(None)` if it answered without one.
-    pub async fn renew_token(&self, form_id: &str, previous: Option<&str>) -> Result<Option<String>, ()> {
+    pub async fn renew_token(
+        &self,
+        form_id: &str,
+        previous: Option<&str>,
+    ) -> Result<Option<String>, ()> {
         let previous = String::from(js_sys::encode_uri_component(previous.unwrap_or_default()));
         let url = format!("{}/v1/forms/{form_id}/token?previous={previous}", self.base);
         let response = Request::get(&url).send().await.map_err(|_| ())?;
         Ok(if response.ok() { response.headers().get("inlet-form-token") } else { None })
     }
 
-    pub async fn submit(&self, form_id: &str, idempotency_key: &str, submission: &LeadSubmission) -> SubmitOutcome {
+    pub async fn submit(
+        &self,
+        form_id: &str,
+        idempotency_key: &str,
+        submission: &LeadSubmission,
+    ) -> SubmitOutcome {
         let url = format!("{}/v1/forms/{form_id}/leads", self.base);
         let request = crate::json::to_string(submission).and_then(|body| {
             Request::post(&url)
@@ -67,14 +79,18 @@ impl Api {
                 .ok()
         });
         let Some(request) = request else { return SubmitOutcome::Refused(String::new()) };
-        let Ok(response) = request.send().await else { return SubmitOutcome::Retry { retry_after: None } };
+        let Ok(response) = request.send().await else {
+            return SubmitOutcome::Retry { retry_after: None };
+        };
         let status = response.status();
         let retry_after = response.headers().get("retry-after").and_then(|v| v.trim().parse().ok());
         match status {
             200..=299 => SubmitOutcome::Created,
             408 | 429 | 500..=599 => SubmitOutcome::Retry { retry_after },
             _ => match read_json::<ProblemBody>(response).await {
-                Some(problem) if status == 422 && !problem.errors.is_empty() => SubmitOutcome::Invalid(problem.errors),
+                Some(problem) if status == 422 && !problem.errors.is_empty() => {
+                    SubmitOutcome::Invalid(problem.errors)
+                }
                 Some(problem) => SubmitOutcome::Refused(problem.code),
                 None => SubmitOutcome::Refused(String::new()),
             },

@@ -7,7 +7,9 @@
 //! every error constructor is overridden to format nothing.
 
 use js_sys::{Array, Object};
-use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    self, DeserializeOwned, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor,
+};
 use std::fmt;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -72,8 +74,12 @@ impl<'de> de::Deserializer<'de> for Reader {
         } else if let Some(number) = value.as_f64() {
             // Whole numbers are offered as integers, so integer fields accept them.
             match number {
-                n if n.fract() == 0.0 && (0.0..=MAX_SAFE_INTEGER).contains(&n) => visitor.visit_u64(n as u64),
-                n if n.fract() == 0.0 && (-MAX_SAFE_INTEGER..0.0).contains(&n) => visitor.visit_i64(n as i64),
+                n if n.fract() == 0.0 && (0.0..=MAX_SAFE_INTEGER).contains(&n) => {
+                    visitor.visit_u64(n as u64)
+                }
+                n if n.fract() == 0.0 && (-MAX_SAFE_INTEGER..0.0).contains(&n) => {
+                    visitor.visit_i64(n as i64)
+                }
                 n => visitor.visit_f64(n),
             }
         } else if let Some(text) = value.as_string() {
@@ -81,7 +87,11 @@ impl<'de> de::Deserializer<'de> for Reader {
         } else if Array::is_array(&value) {
             visitor.visit_seq(Items { items: value.unchecked_into(), next: 0 })
         } else if value.is_object() {
-            visitor.visit_map(Entries { entries: Object::entries(value.unchecked_ref()), next: 0, value: None })
+            visitor.visit_map(Entries {
+                entries: Object::entries(value.unchecked_ref()),
+                next: 0,
+                value: None,
+            })
         } else {
             Err(Unfit)
         }
@@ -91,14 +101,23 @@ impl<'de> de::Deserializer<'de> for Reader {
     // every visitor's other methods reachable, and serde's derives write a full sequence reader for
     // each struct: in the wasm, that code is most of what reading costs.
 
-    fn deserialize_struct<V: Visitor<'de>>(self, _: &'static str, _: &'static [&'static str], visitor: V) -> Result<V::Value, Unfit> {
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Unfit> {
         self.deserialize_map(visitor)
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Unfit> {
         let value = self.0;
         if value.is_object() && !Array::is_array(&value) {
-            visitor.visit_map(Entries { entries: Object::entries(value.unchecked_ref()), next: 0, value: None })
+            visitor.visit_map(Entries {
+                entries: Object::entries(value.unchecked_ref()),
+                next: 0,
+                value: None,
+            })
         } else {
             Err(Unfit)
         }
@@ -131,7 +150,9 @@ impl<'de> de::Deserializer<'de> for Reader {
     /// Whole numbers in `0..=MAX_SAFE_INTEGER`, which is every number the widget reads.
     fn deserialize_u64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Unfit> {
         match self.0.as_f64() {
-            Some(n) if n.fract() == 0.0 && (0.0..=MAX_SAFE_INTEGER).contains(&n) => visitor.visit_u64(n as u64),
+            Some(n) if n.fract() == 0.0 && (0.0..=MAX_SAFE_INTEGER).contains(&n) => {
+                visitor.visit_u64(n as u64)
+            }
             _ => Err(Unfit),
         }
     }
@@ -149,16 +170,29 @@ impl<'de> de::Deserializer<'de> for Reader {
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Unfit> {
-        if self.0.is_null() || self.0.is_undefined() { visitor.visit_none() } else { visitor.visit_some(self) }
+        if self.0.is_null() || self.0.is_undefined() {
+            visitor.visit_none()
+        } else {
+            visitor.visit_some(self)
+        }
     }
 
     /// Enums arrive as strings (unit variants), which is all the widget's types use.
-    fn deserialize_enum<V: Visitor<'de>>(self, _: &'static str, _: &'static [&'static str], visitor: V) -> Result<V::Value, Unfit> {
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Unfit> {
         let name = self.0.as_string().ok_or(Unfit)?;
         visitor.visit_enum(IntoDeserializer::<Unfit>::into_deserializer(name))
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _: &'static str, visitor: V) -> Result<V::Value, Unfit> {
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Unfit> {
         visitor.visit_newtype_struct(self)
     }
 
@@ -175,7 +209,10 @@ struct Items {
 impl<'de> SeqAccess<'de> for Items {
     type Error = Unfit;
 
-    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, Unfit> {
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, Unfit> {
         if self.next >= self.items.length() {
             return Ok(None);
         }
@@ -195,7 +232,10 @@ struct Entries {
 impl<'de> MapAccess<'de> for Entries {
     type Error = Unfit;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Unfit> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Unfit> {
         if self.next >= self.entries.length() {
             return Ok(None);
         }

@@ -48,13 +48,29 @@ macro_rules! refuse_compound {
         fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Unwritable> {
             Err(Unwritable)
         }
-        fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeTupleStruct, Unwritable> {
+        fn serialize_tuple_struct(
+            self,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeTupleStruct, Unwritable> {
             Err(Unwritable)
         }
-        fn serialize_tuple_variant(self, _: &'static str, _: u32, _: &'static str, _: usize) -> Result<Self::SerializeTupleVariant, Unwritable> {
+        fn serialize_tuple_variant(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeTupleVariant, Unwritable> {
             Err(Unwritable)
         }
-        fn serialize_struct_variant(self, _: &'static str, _: u32, _: &'static str, _: usize) -> Result<Self::SerializeStructVariant, Unwritable> {
+        fn serialize_struct_variant(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeStructVariant, Unwritable> {
             Err(Unwritable)
         }
     };
@@ -146,11 +162,20 @@ impl<'a> ser::Serializer for Writer<'a> {
         self.serialize_unit()
     }
 
-    fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result<(), Unwritable> {
+    fn serialize_unit_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+    ) -> Result<(), Unwritable> {
         self.serialize_str(variant)
     }
 
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, value: &T) -> Result<(), Unwritable> {
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> Result<(), Unwritable> {
         value.serialize(self)
     }
 
@@ -168,7 +193,13 @@ impl<'a> ser::Serializer for Writer<'a> {
         self.serialize_map(None)
     }
 
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(self, _: &'static str, _: u32, _: &'static str, _: &T) -> Result<(), Unwritable> {
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<(), Unwritable> {
         Err(Unwritable)
     }
 
@@ -222,7 +253,11 @@ impl SerializeStruct for Members<'_> {
     type Ok = ();
     type Error = Unwritable;
 
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Unwritable> {
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), Unwritable> {
         self.separate();
         write_str(self.out, key);
         self.out.push(':');
@@ -258,10 +293,20 @@ impl ser::Serializer for KeyWriter<'_> {
     fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<(), Unwritable> {
         Err(Unwritable)
     }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, _: &T) -> Result<(), Unwritable> {
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: &T,
+    ) -> Result<(), Unwritable> {
         Err(Unwritable)
     }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(self, _: &'static str, _: u32, _: &'static str, _: &T) -> Result<(), Unwritable> {
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<(), Unwritable> {
         Err(Unwritable)
     }
     fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Unwritable> {
@@ -270,7 +315,11 @@ impl ser::Serializer for KeyWriter<'_> {
     fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Unwritable> {
         Err(Unwritable)
     }
-    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, Unwritable> {
+    fn serialize_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStruct, Unwritable> {
         Err(Unwritable)
     }
 
@@ -293,8 +342,12 @@ mod tests {
 
     fn submission(text: &str) -> LeadSubmission {
         LeadSubmission {
-            fields: [("name".to_owned(), RawValue::from(text)), ("consent".to_owned(), RawValue::Bool(true)), ("x".to_owned(), RawValue::Null)]
-                .into(),
+            fields: [
+                ("name".to_owned(), RawValue::from(text)),
+                ("consent".to_owned(), RawValue::Bool(true)),
+                ("x".to_owned(), RawValue::Null),
+            ]
+            .into(),
             context: PageContext {
                 page_url: Some("https://roofer.example/?a=1&b=\"2\"".to_owned()),
                 referrer: None,
@@ -310,7 +363,11 @@ mod tests {
         let value = submission("Ada \"the\" Countess\\\n\t\u{1}\u{7f}é😀");
         assert_eq!(to_string(&value), serde_json::to_string(&value).ok());
         let outbox = vec![
-            Pending { key: "k1".to_owned(), submission: value.clone(), token_received: Some("1700000000000".to_owned()) },
+            Pending {
+                key: "k1".to_owned(),
+                submission: value.clone(),
+                token_received: Some("1700000000000".to_owned()),
+            },
             Pending { key: "k2".to_owned(), submission: value, token_received: None },
         ];
         assert_eq!(to_string(&outbox), serde_json::to_string(&outbox).ok());
@@ -321,7 +378,11 @@ mod tests {
     fn refuses_numbers_rather_than_writing_them_wrong() {
         assert_eq!(to_string(&1.5f64), None);
         assert_eq!(to_string(&[1u8]), None);
-        assert_eq!(to_string(&std::collections::BTreeMap::from([(true, "yes")])), None, "JSON keys are strings");
+        assert_eq!(
+            to_string(&std::collections::BTreeMap::from([(true, "yes")])),
+            None,
+            "JSON keys are strings"
+        );
     }
 
     proptest! {

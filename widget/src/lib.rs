@@ -13,7 +13,9 @@ mod outbox;
 pub mod state;
 
 use api::{Api, SubmitOutcome};
-use inlet_shared::{Field, FieldKind, FormDefinition, Locale, PageContext, RawValue, SmallMap, UTM_KEYS};
+use inlet_shared::{
+    Field, FieldKind, FormDefinition, Locale, PageContext, RawValue, SmallMap, UTM_KEYS,
+};
 use leptos::either::EitherOf3;
 use leptos::html;
 use leptos::prelude::*;
@@ -21,8 +23,8 @@ use leptos::task::spawn_local;
 use outbox::Outbox;
 use serde::Deserialize;
 use state::{FormState, Pending};
-use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
 
 /// What the loader passes, read from the `<script>` tag's `data-*` attributes and the page.
 #[derive(Debug, Deserialize)]
@@ -60,7 +62,15 @@ pub fn mount(container: web_sys::HtmlElement, options: JsValue) {
                 let context = page_context(options.frame);
                 let outbox = Outbox::new(&options.api, &definition.id);
                 let token_received = now_ms().to_string();
-                let props = Setup { api, outbox, context, hidden: options.hidden, locale, token, token_received };
+                let props = Setup {
+                    api,
+                    outbox,
+                    context,
+                    hidden: options.hidden,
+                    locale,
+                    token,
+                    token_received,
+                };
                 mount_to(container, move || view! { <LeadForm definition setup=props /> }).forget();
             }
             None => container.set_text_content(Some(locale.text().load_failure)),
@@ -163,7 +173,8 @@ async fn flush(api: Api, outbox: Outbox, form_id: String, ui: Ui) {
             }
             SubmitOutcome::Refused(code) => {
                 outbox.remove(&pending.key);
-                let sentence = if code == "turnstile_failed" { text.human_check } else { text.failure };
+                let sentence =
+                    if code == "turnstile_failed" { text.human_check } else { text.failure };
                 ui.status.set(Status::Problem(sentence.to_owned()));
                 break;
             }
@@ -187,7 +198,8 @@ async fn flush(api: Api, outbox: Outbox, form_id: String, ui: Ui) {
                     _ => text.retrying.to_owned(),
                 };
                 ui.status.set(Status::Retrying(sentence));
-                sleep(state::retry_delay_ms(failures.max(1), retry_after, js_sys::Math::random())).await;
+                sleep(state::retry_delay_ms(failures.max(1), retry_after, js_sys::Math::random()))
+                    .await;
             }
         }
     }
@@ -202,7 +214,10 @@ fn now_ms() -> u64 {
 async fn sleep(ms: u32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms.min(i32::MAX as u32) as i32);
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
+                &resolve,
+                ms.min(i32::MAX as u32) as i32,
+            );
         }
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
@@ -265,13 +280,22 @@ fn LeadForm(definition: FormDefinition, setup: Setup) -> impl IntoView {
         if status.get_untracked().is_busy() {
             return;
         }
-        let prepared = state.try_update(|s| definition.with_value(|d| s.prepare_submission(d, context.clone())));
+        let prepared = state
+            .try_update(|s| definition.with_value(|d| s.prepare_submission(d, context.clone())));
         match prepared {
             Some(Ok(mut submission)) => {
                 submission.token = token.clone();
-                submission.honeypot = honeypot.get_untracked().map(|input| input.value()).filter(|v| !v.is_empty());
+                submission.honeypot =
+                    honeypot.get_untracked().map(|input| input.value()).filter(|v| !v.is_empty());
                 let mut queue = outbox.load();
-                state::enqueue(&mut queue, Pending { key: new_key(), submission, token_received: Some(token_received.clone()) });
+                state::enqueue(
+                    &mut queue,
+                    Pending {
+                        key: new_key(),
+                        submission,
+                        token_received: Some(token_received.clone()),
+                    },
+                );
                 outbox.save(&queue);
                 status.set(Status::Sending);
                 spawn_local(flush(api.clone(), outbox.clone(), form_id.clone(), ui));
@@ -330,7 +354,12 @@ fn focus_first_invalid(form_ref: NodeRef<html::Form>) {
 }
 
 #[component]
-fn FieldView(field: Field, state: RwSignal<FormState>, definition: StoredValue<FormDefinition>, locale: Locale) -> impl IntoView {
+fn FieldView(
+    field: Field,
+    state: RwSignal<FormState>,
+    definition: StoredValue<FormDefinition>,
+    locale: Locale,
+) -> impl IntoView {
     let Field { name, label, kind, required, help } = field;
     let id = format!("inlet-{name}");
     let error_id = format!("{id}-error");
@@ -347,10 +376,11 @@ fn FieldView(field: Field, state: RwSignal<FormState>, definition: StoredValue<F
         let (help_id, error_id, has_help) = (help_id.clone(), error_id.clone(), help.is_some());
         let error = error.clone();
         move || {
-            let ids: Vec<&str> = [has_help.then_some(help_id.as_str()), error().map(|_| error_id.as_str())]
-                .into_iter()
-                .flatten()
-                .collect();
+            let ids: Vec<&str> =
+                [has_help.then_some(help_id.as_str()), error().map(|_| error_id.as_str())]
+                    .into_iter()
+                    .flatten()
+                    .collect();
             (!ids.is_empty()).then(|| ids.join(" "))
         }
     };
@@ -359,7 +389,8 @@ fn FieldView(field: Field, state: RwSignal<FormState>, definition: StoredValue<F
         let kind = kind.clone();
         view! { <p class="inlet-error" id=error_id>{move || error().map(|e| e.message_in(locale, Some(&kind)))}</p> }
     };
-    let marker = required.then(|| view! { <span class="inlet-required" aria-hidden="true">" *"</span> });
+    let marker =
+        required.then(|| view! { <span class="inlet-required" aria-hidden="true">" *"</span> });
 
     if matches!(kind, FieldKind::Hidden { .. }) {
         return EitherOf3::A(());
@@ -407,11 +438,16 @@ fn FieldView(field: Field, state: RwSignal<FormState>, definition: StoredValue<F
     // A select's choices: a prompt first, so nothing is chosen until the visitor chooses.
     let options = match &kind {
         FieldKind::Select { options } => {
-            std::iter::once((String::new(), locale.text().choose.to_owned())).chain(options.iter().map(|o| (o.clone(), o.clone()))).collect()
+            std::iter::once((String::new(), locale.text().choose.to_owned()))
+                .chain(options.iter().map(|o| (o.clone(), o.clone())))
+                .collect()
         }
         _ => Vec::new(),
     };
-    let options = options.into_iter().map(|(value, text)| view! { <option value=value>{text}</option> }).collect_view();
+    let options = options
+        .into_iter()
+        .map(|(value, text)| view! { <option value=value>{text}</option> })
+        .collect_view();
     // `input` fires for selects and checkboxes too, as the visitor chooses or ticks.
     let control = html::custom(tag)
         .attr("type", input_type)
@@ -465,7 +501,9 @@ fn page_context(frame: bool) -> PageContext {
         .search()
         .ok()
         .and_then(|search| web_sys::UrlSearchParams::new_with_str(&search).ok())
-        .map(|params| UTM_KEYS.iter().filter_map(|key| Some(((*key).to_owned(), params.get(key)?))).collect())
+        .map(|params| {
+            UTM_KEYS.iter().filter_map(|key| Some(((*key).to_owned(), params.get(key)?))).collect()
+        })
         .unwrap_or_default();
     if frame {
         PageContext { page_url: referrer, referrer: None, utm }

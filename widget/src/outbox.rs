@@ -24,9 +24,17 @@ impl Outbox {
     }
 
     pub fn load(&self) -> Vec<Pending> {
-        let stored = storage().and_then(|s| s.get_item(&self.key).ok().flatten()).and_then(|text| read_json_str(&text));
+        let stored = storage()
+            .and_then(|s| s.get_item(&self.key).ok().flatten())
+            .and_then(|text| read_json_str(&text));
         stored.unwrap_or_else(|| {
-            MEMORY.with(|m| m.borrow().iter().find(|(k, _)| *k == self.key).map(|(_, p)| p.clone()).unwrap_or_default())
+            MEMORY.with(|m| {
+                m.borrow()
+                    .iter()
+                    .find(|(k, _)| *k == self.key)
+                    .map(|(_, p)| p.clone())
+                    .unwrap_or_default()
+            })
         })
     }
 
@@ -40,7 +48,8 @@ impl Outbox {
             let result = if pending.is_empty() {
                 storage.remove_item(&self.key)
             } else {
-                crate::json::to_string(pending).map_or(Ok(()), |text| storage.set_item(&self.key, &text))
+                crate::json::to_string(pending)
+                    .map_or(Ok(()), |text| storage.set_item(&self.key, &text))
             };
             // Quota or privacy settings: memory still holds it for this page.
             let _ = result;

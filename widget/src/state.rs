@@ -3,7 +3,8 @@
 //! is a native test; *what* is an error is `shared`'s alone.
 
 use inlet_shared::{
-    field_error, field_errors, FieldError, FormDefinition, LeadSubmission, PageContext, RawValue, SmallMap, FORM_TOKEN_RENEW_AFTER_SECONDS,
+    FORM_TOKEN_RENEW_AFTER_SECONDS, FieldError, FormDefinition, LeadSubmission, PageContext,
+    RawValue, SmallMap, field_error, field_errors,
 };
 use serde::{Deserialize, Serialize};
 
@@ -21,7 +22,10 @@ pub struct FormState {
 impl FormState {
     /// Starts with the hidden values the embedding page set.
     pub fn new(hidden: impl IntoIterator<Item = (String, String)>) -> FormState {
-        FormState { values: hidden.into_iter().map(|(name, value)| (name, RawValue::Text(value))).collect(), ..Default::default() }
+        FormState {
+            values: hidden.into_iter().map(|(name, value)| (name, RawValue::Text(value))).collect(),
+            ..Default::default()
+        }
     }
 
     pub fn text(&self, field: &str) -> String {
@@ -61,7 +65,11 @@ impl FormState {
     }
 
     /// Marks an attempt to send and returns what to post, or every field's error.
-    pub fn prepare_submission(&mut self, form: &FormDefinition, context: PageContext) -> Result<LeadSubmission, Vec<FieldError>> {
+    pub fn prepare_submission(
+        &mut self,
+        form: &FormDefinition,
+        context: PageContext,
+    ) -> Result<LeadSubmission, Vec<FieldError>> {
         self.attempted = true;
         let submission = self.submission(context);
         let errors = field_errors(form, &submission.fields);
@@ -165,7 +173,8 @@ mod tests {
     #[test]
     fn an_attempt_shows_every_error_and_sends_nothing_invalid() {
         let mut state = FormState::default();
-        let errors = state.prepare_submission(&form(), PageContext::default()).expect_err("invalid");
+        let errors =
+            state.prepare_submission(&form(), PageContext::default()).expect_err("invalid");
         assert_eq!(errors.len(), 2);
         assert_eq!(code(&state, "name"), Some(ErrorCode::FieldRequired));
         state.set("name", RawValue::from("Ada"));
@@ -191,12 +200,19 @@ mod tests {
     fn the_outbox_keeps_one_entry_per_submission() {
         let pending = |key: &str, email: &str| Pending {
             key: key.to_owned(),
-            submission: LeadSubmission { fields: [("email".to_owned(), RawValue::from(email))].into(), ..Default::default() },
+            submission: LeadSubmission {
+                fields: [("email".to_owned(), RawValue::from(email))].into(),
+                ..Default::default()
+            },
             token_received: None,
         };
         let mut outbox = Vec::new();
         assert_eq!(enqueue(&mut outbox, pending("k1", "a@b.co")).key, "k1");
-        assert_eq!(enqueue(&mut outbox, pending("k2", "a@b.co")).key, "k1", "a second click reuses the key");
+        assert_eq!(
+            enqueue(&mut outbox, pending("k2", "a@b.co")).key,
+            "k1",
+            "a second click reuses the key"
+        );
         assert_eq!(enqueue(&mut outbox, pending("k3", "c@d.co")).key, "k3");
         for i in 0..10 {
             enqueue(&mut outbox, pending(&format!("n{i}"), &format!("{i}@x.co")));

@@ -5,9 +5,9 @@
 
 use crate::stack::{self, Stack, StackOptions};
 use crate::tools::Tools;
-use crate::{root, Result};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use crate::{Result, root};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 const SUBMISSIONS: usize = 600;
@@ -46,7 +46,8 @@ pub fn run(tools: &Tools) -> Result {
             vars: Vec::new(),
         },
     )?;
-    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let agent: ureq::Agent =
+        ureq::Agent::config_builder().http_status_as_error(false).build().into();
     let url = format!("{}/v1/forms/bench/leads", stack.url);
     let next = AtomicUsize::new(0);
     let counts = Mutex::new(Counts::default());
@@ -104,11 +105,19 @@ pub fn run(tools: &Tools) -> Result {
 
     let mut latencies = counts.latencies_ms.clone();
     latencies.sort_by(f64::total_cmp);
-    let percentile = |p: f64| latencies.get(((latencies.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or(0.0);
+    let percentile = |p: f64| {
+        latencies.get(((latencies.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or(0.0)
+    };
     let requests = latencies.len();
-    println!("intake burst: {SUBMISSIONS} submissions from {CLIENTS} clients on {THREADS} threads, every {RETRY_EVERY}th sent twice");
+    println!(
+        "intake burst: {SUBMISSIONS} submissions from {CLIENTS} clients on {THREADS} threads, every {RETRY_EVERY}th sent twice"
+    );
     println!("  limit per client      {PER_CLIENT_LIMIT} per minute");
-    println!("  requests              {requests} in {:.1} s ({:.0} req/s)", elapsed.as_secs_f64(), requests as f64 / elapsed.as_secs_f64());
+    println!(
+        "  requests              {requests} in {:.1} s ({:.0} req/s)",
+        elapsed.as_secs_f64(),
+        requests as f64 / elapsed.as_secs_f64()
+    );
     println!("  accepted (new 201)    {}", counts.accepted);
     println!("  replayed (same key)   {}", counts.replayed);
     println!("  refused by limiter    {}", counts.limited);
@@ -118,6 +127,13 @@ pub fn run(tools: &Tools) -> Result {
     println!("  duplicate rows        {duplicates}");
     println!("  latency median / p99  {:.1} ms / {:.1} ms", percentile(0.5), percentile(0.99));
     let consistent = counts.accepted == rows && duplicates == 0 && counts.errors == 0;
-    println!("  accepted == rows, no duplicates, no errors: {}", if consistent { "yes" } else { "NO" });
-    if consistent { Ok(()) } else { Err("intake lost, duplicated or failed submissions".to_owned()) }
+    println!(
+        "  accepted == rows, no duplicates, no errors: {}",
+        if consistent { "yes" } else { "NO" }
+    );
+    if consistent {
+        Ok(())
+    } else {
+        Err("intake lost, duplicated or failed submissions".to_owned())
+    }
 }

@@ -13,7 +13,7 @@
 use crate::receiver::Receiver;
 use crate::stack::{self, Stack, StackOptions};
 use crate::tools::Tools;
-use crate::{root, Result};
+use crate::{Result, root};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -26,7 +26,9 @@ const SCHEDULE: &str = "1,1,1,1,1,1,1,1,1,1,1,1,1,1";
 const DEADLINE: Duration = Duration::from_secs(240);
 
 pub fn run(tools: &Tools) -> Result {
-    let coin = Arc::new(AtomicU64::new(u64::from_str_radix(&stack::random_hex(8)?, 16).unwrap_or(0x9e37_79b9_7f4a_7c15) | 1));
+    let coin = Arc::new(AtomicU64::new(
+        u64::from_str_radix(&stack::random_hex(8)?, 16).unwrap_or(0x9e37_79b9_7f4a_7c15) | 1,
+    ));
     let flips = Arc::clone(&coin);
     let receiver = Receiver::start(move |request| {
         if request.path.starts_with("/half") && flip(&flips) {
@@ -59,13 +61,17 @@ pub fn run(tools: &Tools) -> Result {
             vars: vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
         },
     )?;
-    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let agent: ureq::Agent =
+        ureq::Agent::config_builder().http_status_as_error(false).build().into();
     for form in ["healthy", "half"] {
         let answer = agent
             .post(format!("{}/v1/tenants/t_bench/forms/{form}/destinations", stack.url))
             .header("authorization", &format!("Bearer {token}"))
             .header("content-type", "application/json")
-            .send(serde_json::json!({"kind": "webhook", "url": format!("{}/{form}", receiver.url)}).to_string())
+            .send(
+                serde_json::json!({"kind": "webhook", "url": format!("{}/{form}", receiver.url)})
+                    .to_string(),
+            )
             .map_err(|e| format!("creating the {form} destination: {e}"))?;
         if answer.status() != 201 {
             return Err(format!("creating the {form} destination answered {}", answer.status()));
@@ -74,25 +80,39 @@ pub fn run(tools: &Tools) -> Result {
 
     println!("forwarding: {LEADS} leads per phase from {THREADS} threads, webhook on loopback");
     let healthy = phase(&agent, &stack.url, "healthy", &receiver)?;
-    let mut latencies: Vec<f64> = healthy.arrivals.values().map(|d| d.as_secs_f64() * 1000.0).collect();
+    let mut latencies: Vec<f64> =
+        healthy.arrivals.values().map(|d| d.as_secs_f64() * 1000.0).collect();
     latencies.sort_by(f64::total_cmp);
-    let percentile = |p: f64| latencies.get(((latencies.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or(0.0);
+    let percentile = |p: f64| {
+        latencies.get(((latencies.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or(0.0)
+    };
     println!("  healthy receiver");
     println!("    accepted (201)               {}", healthy.accepted);
     println!("    arrived                      {}", healthy.arrivals.len());
-    println!("    201 -> webhook median / p99  {:.0} ms / {:.0} ms", percentile(0.5), percentile(0.99));
+    println!(
+        "    201 -> webhook median / p99  {:.0} ms / {:.0} ms",
+        percentile(0.5),
+        percentile(0.99)
+    );
 
     let half = phase(&agent, &stack.url, "half", &receiver)?;
     let requests = receiver.received().iter().filter(|r| r.path == "/half").count();
-    let delivered = stack.query("SELECT count(*) AS n FROM deliveries WHERE tenant_id = 't_bench' AND status = 'delivered'")?;
+    let delivered = stack.query(
+        "SELECT count(*) AS n FROM deliveries WHERE tenant_id = 't_bench' AND status = 'delivered'",
+    )?;
     let delivered = delivered.first().and_then(|r| r["n"].as_u64()).unwrap_or(0) as usize;
     println!("  receiver failing half its requests (schedule {SCHEDULE} s)");
     println!("    accepted (201)               {}", half.accepted);
     println!("    arrived                      {} of {}", half.arrivals.len(), half.accepted);
-    println!("    requests to the receiver     {requests} ({:.2} per lead)", requests as f64 / half.accepted.max(1) as f64);
+    println!(
+        "    requests to the receiver     {requests} ({:.2} per lead)",
+        requests as f64 / half.accepted.max(1) as f64
+    );
     println!("    deliveries marked delivered  {delivered} (both phases)");
     println!("    errors (5xx, network)        {}", healthy.errors + half.errors);
-    let complete = healthy.arrivals.len() == healthy.accepted && half.arrivals.len() == half.accepted && healthy.errors + half.errors == 0;
+    let complete = healthy.arrivals.len() == healthy.accepted
+        && half.arrivals.len() == half.accepted
+        && healthy.errors + half.errors == 0;
     println!("  every accepted lead arrived: {}", if complete { "yes" } else { "NO" });
     if complete { Ok(()) } else { Err("some accepted leads never reached the webhook".to_owned()) }
 }
@@ -111,24 +131,30 @@ fn phase(agent: &ureq::Agent, api: &str, form: &str, receiver: &Receiver) -> Res
     let errors = AtomicUsize::new(0);
     std::thread::scope(|scope| {
         for _ in 0..THREADS {
-            scope.spawn(|| loop {
-                let n = next.fetch_add(1, Ordering::Relaxed);
-                if n >= LEADS {
-                    break;
-                }
-                let body = serde_json::json!({"fields": {"email": format!("{form}{n}@example.com")}}).to_string();
-                let answer = agent.post(&url).header("content-type", "application/json").send(&body);
-                let at = Instant::now();
-                let id = answer.ok().filter(|r| r.status() == 201).and_then(|mut r| {
-                    let json: serde_json::Value = serde_json::from_str(&r.body_mut().read_to_string().ok()?).ok()?;
-                    json["id"].as_str().map(str::to_owned)
-                });
-                match (id, sent.lock()) {
-                    (Some(id), Ok(mut sent)) => {
-                        sent.insert(id, at);
+            scope.spawn(|| {
+                loop {
+                    let n = next.fetch_add(1, Ordering::Relaxed);
+                    if n >= LEADS {
+                        break;
                     }
-                    _ => {
-                        errors.fetch_add(1, Ordering::Relaxed);
+                    let body =
+                        serde_json::json!({"fields": {"email": format!("{form}{n}@example.com")}})
+                            .to_string();
+                    let answer =
+                        agent.post(&url).header("content-type", "application/json").send(&body);
+                    let at = Instant::now();
+                    let id = answer.ok().filter(|r| r.status() == 201).and_then(|mut r| {
+                        let json: serde_json::Value =
+                            serde_json::from_str(&r.body_mut().read_to_string().ok()?).ok()?;
+                        json["id"].as_str().map(str::to_owned)
+                    });
+                    match (id, sent.lock()) {
+                        (Some(id), Ok(mut sent)) => {
+                            sent.insert(id, at);
+                        }
+                        _ => {
+                            errors.fetch_add(1, Ordering::Relaxed);
+                        }
                     }
                 }
             });
@@ -140,10 +166,18 @@ fn phase(agent: &ureq::Agent, api: &str, form: &str, receiver: &Receiver) -> Res
     loop {
         // A lead has arrived once the receiver answered one of its requests 2xx.
         let mut arrivals: HashMap<String, Duration> = HashMap::new();
-        for request in receiver.received().into_iter().filter(|r| r.path == path && (200..300).contains(&r.answered)) {
+        for request in receiver
+            .received()
+            .into_iter()
+            .filter(|r| r.path == path && (200..300).contains(&r.answered))
+        {
             let body: serde_json::Value = serde_json::from_str(&request.body).unwrap_or_default();
-            if let Some((id, at)) = body["data"]["id"].as_str().and_then(|id| Some((id, sent.get(id)?))) {
-                arrivals.entry(id.to_owned()).or_insert_with(|| request.at.saturating_duration_since(*at));
+            if let Some((id, at)) =
+                body["data"]["id"].as_str().and_then(|id| Some((id, sent.get(id)?)))
+            {
+                arrivals
+                    .entry(id.to_owned())
+                    .or_insert_with(|| request.at.saturating_duration_since(*at));
             }
         }
         if arrivals.len() >= sent.len() || started.elapsed() > DEADLINE {

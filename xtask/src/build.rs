@@ -2,7 +2,7 @@
 //! (worker-build into `edge/build`), and the byte counts that budget them.
 
 use crate::tools::Tools;
-use crate::{root, run, Result};
+use crate::{Result, root, run};
 use std::io::Write;
 use std::path::Path;
 use std::process::Command;
@@ -10,7 +10,15 @@ use std::process::Command;
 pub fn widget(tools: &Tools) -> Result {
     let root = root();
     run(Command::new("cargo")
-        .args(["build", "--release", "--lib", "--package", "inlet-widget", "--target", "wasm32-unknown-unknown"])
+        .args([
+            "build",
+            "--release",
+            "--lib",
+            "--package",
+            "inlet-widget",
+            "--target",
+            "wasm32-unknown-unknown",
+        ])
         .current_dir(&root))?;
     let pkg = root.join("www/pkg");
     run(Command::new(tools.wasm_bindgen())
@@ -23,14 +31,19 @@ pub fn widget(tools: &Tools) -> Result {
     // dropping the exports lets wasm-opt drop it (1.4 KiB brotli). The glue keeps its small classes,
     // which only the dropped code could have instantiated (through imports it no longer calls).
     let bytes = std::fs::read(&wasm).map_err(|e| format!("{}: {e}", wasm.display()))?;
-    let unused: Vec<String> = export_names(&bytes)?.into_iter().filter(|name| is_stream_export(name)).collect();
+    let unused: Vec<String> =
+        export_names(&bytes)?.into_iter().filter(|name| is_stream_export(name)).collect();
     let mut optimise = Command::new(tools.node());
     optimise.arg(tools.wasm_opt());
     if !unused.is_empty() {
         optimise.arg(format!("--remove-exports={}", unused.join(",")));
     }
     // `--converge` repeats -Oz while it still shrinks the module: 0.9 KiB brotli for a few seconds.
-    run(optimise.args(["-Oz", "--converge", "--strip-debug", "--strip-producers"]).arg(&wasm).arg("-o").arg(&wasm))?;
+    run(optimise
+        .args(["-Oz", "--converge", "--strip-debug", "--strip-producers"])
+        .arg(&wasm)
+        .arg("-o")
+        .arg(&wasm))?;
     let glue = pkg.join("inlet_widget.js");
     run(Command::new(tools.esbuild())
         .arg(&glue)
@@ -83,7 +96,10 @@ fn export_names(module: &[u8]) -> Result<Vec<String>> {
             let mut names = Vec::new();
             for _ in 0..count {
                 let length = leb128(section, &mut pos).ok_or_else(malformed)? as usize;
-                let name = pos.checked_add(length).and_then(|end| section.get(pos..end)).ok_or_else(malformed)?;
+                let name = pos
+                    .checked_add(length)
+                    .and_then(|end| section.get(pos..end))
+                    .ok_or_else(malformed)?;
                 names.push(String::from_utf8(name.to_vec()).map_err(|_| malformed())?);
                 pos += length + 1; // the name, then the kind byte
                 leb128(section, &mut pos).ok_or_else(malformed)?; // the index
@@ -119,18 +135,25 @@ pub struct Size {
 
 impl Size {
     pub fn of(path: &Path) -> Result<Size> {
-        let bytes = std::fs::read(path).map_err(|e| format!("{}: {e} (run `cargo xtask build`)", path.display()))?;
+        let bytes = std::fs::read(path)
+            .map_err(|e| format!("{}: {e} (run `cargo xtask build`)", path.display()))?;
         let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
         gzip.write_all(&bytes).map_err(|e| e.to_string())?;
         let gzip = gzip.finish().map_err(|e| e.to_string())?.len();
         let mut brotli = Vec::new();
-        let params = brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
-        brotli::BrotliCompress(&mut bytes.as_slice(), &mut brotli, &params).map_err(|e| e.to_string())?;
+        let params =
+            brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
+        brotli::BrotliCompress(&mut bytes.as_slice(), &mut brotli, &params)
+            .map_err(|e| e.to_string())?;
         Ok(Size { raw: bytes.len(), gzip, brotli: brotli.len() })
     }
 
     fn add(self, other: Size) -> Size {
-        Size { raw: self.raw + other.raw, gzip: self.gzip + other.gzip, brotli: self.brotli + other.brotli }
+        Size {
+            raw: self.raw + other.raw,
+            gzip: self.gzip + other.gzip,
+            brotli: self.brotli + other.brotli,
+        }
     }
 }
 
@@ -144,18 +167,31 @@ pub fn print_sizes() -> Result {
     let root = root();
     let kib = |bytes: usize| bytes as f64 / 1024.0;
     let row = |name: &str, size: Size| {
-        println!("{name:<28} {:>10.1} {:>10.1} {:>10.1}", kib(size.raw), kib(size.gzip), kib(size.brotli));
+        println!(
+            "{name:<28} {:>10.1} {:>10.1} {:>10.1}",
+            kib(size.raw),
+            kib(size.gzip),
+            kib(size.brotli)
+        );
     };
     println!("{:<28} {:>10} {:>10} {:>10}", "widget (KiB)", "raw", "gzip", "brotli");
     let mut total = Size::default();
-    for file in ["www/widget.js", "www/widget.css", "www/pkg/inlet_widget.js", "www/pkg/inlet_widget_bg.wasm"] {
+    for file in [
+        "www/widget.js",
+        "www/widget.css",
+        "www/pkg/inlet_widget.js",
+        "www/pkg/inlet_widget_bg.wasm",
+    ] {
         let size = Size::of(&root.join(file))?;
         row(file, size);
         total = total.add(size);
     }
     row("total on the wire", total);
     let on_the_wire = kib(total.brotli);
-    println!("budget {WIDGET_BUDGET_KIB:.1} KiB brotli: {on_the_wire:.1} KiB is {:.2} of it", on_the_wire / WIDGET_BUDGET_KIB);
+    println!(
+        "budget {WIDGET_BUDGET_KIB:.1} KiB brotli: {on_the_wire:.1} KiB is {:.2} of it",
+        on_the_wire / WIDGET_BUDGET_KIB
+    );
     println!();
     println!("{:<28} {:>10} {:>10} {:>10}", "worker upload (KiB)", "raw", "gzip", "brotli");
     let mut upload = Size::default();
@@ -166,7 +202,9 @@ pub fn print_sizes() -> Result {
     }
     row("total upload", upload);
     if on_the_wire > WIDGET_BUDGET_KIB {
-        return Err(format!("the widget is {on_the_wire:.1} KiB brotli on the wire, over its {WIDGET_BUDGET_KIB} KiB budget"));
+        return Err(format!(
+            "the widget is {on_the_wire:.1} KiB brotli on the wire, over its {WIDGET_BUDGET_KIB} KiB budget"
+        ));
     }
     Ok(())
 }
@@ -193,9 +231,19 @@ mod tests {
 
     #[test]
     fn finds_the_exports_and_picks_the_stream_classes() {
-        let names = export_names(&module(&["mount", "intounderlyingsource_pull", "__wbg_intounderlyingsink_free"]));
-        assert_eq!(names.as_deref(), Ok(["mount", "intounderlyingsource_pull", "__wbg_intounderlyingsink_free"].map(String::from).as_slice()));
-        let picked: Vec<_> = names.unwrap_or_default().into_iter().filter(|n| is_stream_export(n)).collect();
+        let names = export_names(&module(&[
+            "mount",
+            "intounderlyingsource_pull",
+            "__wbg_intounderlyingsink_free",
+        ]));
+        assert_eq!(
+            names.as_deref(),
+            Ok(["mount", "intounderlyingsource_pull", "__wbg_intounderlyingsink_free"]
+                .map(String::from)
+                .as_slice())
+        );
+        let picked: Vec<_> =
+            names.unwrap_or_default().into_iter().filter(|n| is_stream_export(n)).collect();
         assert_eq!(picked, ["intounderlyingsource_pull", "__wbg_intounderlyingsink_free"]);
     }
 

@@ -15,7 +15,8 @@ pub struct ExamplesServer {
 
 /// Serves `dir` on `127.0.0.1:port` from a background thread for the life of the process.
 pub fn serve(dir: PathBuf, api_url: String, port: u16) -> Result<ExamplesServer> {
-    let listener = TcpListener::bind(("127.0.0.1", port)).map_err(|e| format!("examples server on port {port}: {e}"))?;
+    let listener = TcpListener::bind(("127.0.0.1", port))
+        .map_err(|e| format!("examples server on port {port}: {e}"))?;
     let port = listener.local_addr().map_err(|e| e.to_string())?.port();
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
@@ -45,34 +46,41 @@ fn answer(mut stream: TcpStream, dir: &Path, api_url: &str) -> std::io::Result<(
             .split('&')
             .filter_map(|pair| pair.split_once('='))
             .find(|(key, value)| {
-                *key == name && !value.is_empty() && value.len() <= 64
+                *key == name
+                    && !value.is_empty()
+                    && value.len() <= 64
                     && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
             })
             .map_or_else(|| default.to_owned(), |(_, value)| value.to_owned())
     };
-    let (status, content_type, body) = match resolve(dir, path).and_then(|file| Some((std::fs::read(&file).ok()?, file))) {
-        Some((bytes, file)) => {
-            let extension = file.extension().and_then(|e| e.to_str()).unwrap_or_default();
-            let content_type = match extension {
-                "html" => "text/html; charset=utf-8",
-                "css" => "text/css",
-                "js" | "mjs" => "text/javascript",
-                _ => "application/octet-stream",
-            };
-            let bytes = if extension == "html" {
-                String::from_utf8_lossy(&bytes)
-                    .replace("__INLET_API__", api_url)
-                    .replace("__INLET_FORM__", &param("form", "demo"))
-                    .replace("__INLET_LOCALE__", &param("locale", ""))
-                    .into_bytes()
-            } else {
-                bytes
-            };
-            ("200 OK", content_type, bytes)
-        }
-        None => ("404 Not Found", "text/plain", b"not found".to_vec()),
-    };
-    write!(stream, "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n", body.len())?;
+    let (status, content_type, body) =
+        match resolve(dir, path).and_then(|file| Some((std::fs::read(&file).ok()?, file))) {
+            Some((bytes, file)) => {
+                let extension = file.extension().and_then(|e| e.to_str()).unwrap_or_default();
+                let content_type = match extension {
+                    "html" => "text/html; charset=utf-8",
+                    "css" => "text/css",
+                    "js" | "mjs" => "text/javascript",
+                    _ => "application/octet-stream",
+                };
+                let bytes = if extension == "html" {
+                    String::from_utf8_lossy(&bytes)
+                        .replace("__INLET_API__", api_url)
+                        .replace("__INLET_FORM__", &param("form", "demo"))
+                        .replace("__INLET_LOCALE__", &param("locale", ""))
+                        .into_bytes()
+                } else {
+                    bytes
+                };
+                ("200 OK", content_type, bytes)
+            }
+            None => ("404 Not Found", "text/plain", b"not found".to_vec()),
+        };
+    write!(
+        stream,
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+        body.len()
+    )?;
     stream.write_all(&body)
 }
 

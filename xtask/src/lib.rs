@@ -24,13 +24,15 @@ pub fn root() -> PathBuf {
 /// Runs a command to completion, echoing it, and fails with its name if it fails.
 pub fn run(command: &mut Command) -> Result {
     eprintln!("$ {}", describe(command));
-    let status = command.status().map_err(|e| format!("could not start {}: {e}", describe(command)))?;
+    let status =
+        command.status().map_err(|e| format!("could not start {}: {e}", describe(command)))?;
     if status.success() { Ok(()) } else { Err(format!("{} failed ({status})", describe(command))) }
 }
 
 /// Runs a command and returns its standard output.
 pub fn output(command: &mut Command) -> Result<String> {
-    let out = command.output().map_err(|e| format!("could not start {}: {e}", describe(command)))?;
+    let out =
+        command.output().map_err(|e| format!("could not start {}: {e}", describe(command)))?;
     if out.status.success() {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     } else {

@@ -2,12 +2,12 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, ExitCode, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use xtask::stack::{self, Stack, StackOptions};
 use xtask::tools::{self, Tools};
-use xtask::{build, examples, root, run, Result};
+use xtask::{Result, build, examples, root, run};
 
 const HELP: &str = "\
 usage: cargo xtask <task>
@@ -36,18 +36,32 @@ fn main() -> ExitCode {
         "dev" => dev(&tools),
         "test" => test(&tools),
         "e2e" => e2e(&tools),
-        "bench" => tools.setup(false).and_then(|()| build_all(&tools)).and_then(|()| xtask::bench::run(&tools)),
-        "bench-forwarding" => {
-            tools.setup(false).and_then(|()| build_all(&tools)).and_then(|()| xtask::bench_forwarding::run(&tools))
+        "bench" => tools
+            .setup(false)
+            .and_then(|()| build_all(&tools))
+            .and_then(|()| xtask::bench::run(&tools)),
+        "bench-forwarding" => tools
+            .setup(false)
+            .and_then(|()| build_all(&tools))
+            .and_then(|()| xtask::bench_forwarding::run(&tools)),
+        "fuzz" => {
+            tools.setup_fuzz().and_then(|()| fuzz(&tools, env_seconds("INLET_FUZZ_SECONDS", 60)?))
         }
-        "fuzz" => tools.setup_fuzz().and_then(|()| fuzz(&tools, env_seconds("INLET_FUZZ_SECONDS", 60)?)),
         "build" => tools.setup(false).and_then(|()| build_all(&tools)),
         "setup" => tools.setup(true),
-        "sizes" => tools.setup(false).and_then(|()| build_all(&tools)).and_then(|()| build::print_sizes()),
-        "deploy-check" => tools.setup(false).and_then(|()| build_all(&tools)).and_then(|()| deploy_check(&tools)),
+        "sizes" => {
+            tools.setup(false).and_then(|()| build_all(&tools)).and_then(|()| build::print_sizes())
+        }
+        "deploy-check" => {
+            tools.setup(false).and_then(|()| build_all(&tools)).and_then(|()| deploy_check(&tools))
+        }
         _ => {
             print!("{HELP}");
-            return if task.is_empty() || task == "help" { ExitCode::SUCCESS } else { ExitCode::FAILURE };
+            return if task.is_empty() || task == "help" {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            };
         }
     };
     match result {
@@ -84,7 +98,8 @@ fn dev(tools: &Tools) -> Result {
         tools,
         StackOptions {
             port: Some(port),
-            persist: std::env::var_os("INLET_STATE").map_or_else(|| root().join(".wrangler/state"), Into::into),
+            persist: std::env::var_os("INLET_STATE")
+                .map_or_else(|| root().join(".wrangler/state"), Into::into),
             fresh: false,
             seed_sql: stack::demo_seed(&examples_origin),
             vars,
@@ -104,7 +119,8 @@ fn dev(tools: &Tools) -> Result {
     // return once every process of it is gone, so the port is free when the prompt comes back.
     let stop_requested = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stop_requested);
-    ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst)).map_err(|e| format!("could not handle Ctrl-C: {e}"))?;
+    ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))
+        .map_err(|e| format!("could not handle Ctrl-C: {e}"))?;
     println!("Press Ctrl-C to stop.");
     stack.wait(|| stop_requested.load(Ordering::SeqCst))?;
     println!("Inlet stopped.");
@@ -120,7 +136,9 @@ fn env_port(name: &str, default: u16) -> Result<u16> {
 
 fn env_seconds(name: &str, default: u32) -> Result<u32> {
     match std::env::var(name) {
-        Ok(value) => value.parse().map_err(|_| format!("{name}={value} is not a number of seconds")),
+        Ok(value) => {
+            value.parse().map_err(|_| format!("{name}={value} is not a number of seconds"))
+        }
         Err(_) => Ok(default),
     }
 }
@@ -158,7 +176,9 @@ struct Tally {
 impl Tally {
     /// `test result: ok. 21 passed; 0 failed; ...` (cargo) or `ℹ pass 3` / `ℹ fail 0` (node --test).
     fn read(&mut self, line: &str) {
-        let count = |text: &str| text.split_whitespace().next().and_then(|n| n.parse::<u64>().ok()).unwrap_or(0);
+        let count = |text: &str| {
+            text.split_whitespace().next().and_then(|n| n.parse::<u64>().ok()).unwrap_or(0)
+        };
         if let Some(rest) = line.strip_prefix("test result: ") {
             for part in rest.split(';') {
                 let part = part.trim().trim_start_matches("ok. ").trim_start_matches("FAILED. ");
@@ -180,7 +200,10 @@ impl Tally {
 /// reporting a failed test (a compile error, a crash) counts as one failure.
 fn run_tests(command: &mut Command, tally: &mut Tally) -> Result {
     let before = tally.failed;
-    let mut child = command.stdout(Stdio::piped()).spawn().map_err(|e| format!("could not start tests: {e}"))?;
+    let mut child = command
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("could not start tests: {e}"))?;
     if let Some(stdout) = child.stdout.take() {
         for line in BufReader::new(stdout).lines().map_while(|l| l.ok()) {
             println!("{line}");
@@ -254,7 +277,8 @@ fn test(tools: &Tools) -> Result {
     browser_tests(tools, &mut tally)?;
 
     // shared's parsing under the fuzzer: a crash or a broken invariant fails the run.
-    let fuzzed = tools.setup_fuzz().and_then(|()| fuzz(tools, env_seconds("INLET_FUZZ_SECONDS", 30)?));
+    let fuzzed =
+        tools.setup_fuzz().and_then(|()| fuzz(tools, env_seconds("INLET_FUZZ_SECONDS", 30)?));
     match fuzzed {
         Ok(()) => tally.passed += 1,
         Err(message) => {
@@ -283,7 +307,8 @@ fn test(tools: &Tools) -> Result {
 
     // Nothing the tests started is left running: test binaries keep their stack in a `static` that is
     // never dropped, so this checks the watchdog that stops it when the binary exits.
-    match stack::wait_for_registered_stacks(&registry, stack::STOP_GRACE + Duration::from_secs(10)) {
+    match stack::wait_for_registered_stacks(&registry, stack::STOP_GRACE + Duration::from_secs(10))
+    {
         Ok(count) => {
             println!("no process left of the {count} stacks the tests started");
             tally.passed += 1;

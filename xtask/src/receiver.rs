@@ -51,7 +51,9 @@ pub struct Receiver {
 
 impl Receiver {
     /// Listens on a free loopback port until the process exits.
-    pub fn start<R: Into<Reply>>(handler: impl Fn(&Received) -> R + Send + Sync + 'static) -> crate::Result<Receiver> {
+    pub fn start<R: Into<Reply>>(
+        handler: impl Fn(&Received) -> R + Send + Sync + 'static,
+    ) -> crate::Result<Receiver> {
         let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("receiver: {e}"))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
         let received = Arc::new(Mutex::new(Vec::new()));
@@ -80,7 +82,8 @@ fn answer(stream: &std::net::TcpStream, handler: &Handler, log: &Mutex<Vec<Recei
     }
     let at = Instant::now();
     let mut parts = line.split_whitespace();
-    let (method, path) = (parts.next().unwrap_or("").to_owned(), parts.next().unwrap_or("").to_owned());
+    let (method, path) =
+        (parts.next().unwrap_or("").to_owned(), parts.next().unwrap_or("").to_owned());
     let mut headers = Vec::new();
     loop {
         let mut header = String::new();
@@ -91,10 +94,21 @@ fn answer(stream: &std::net::TcpStream, handler: &Handler, log: &Mutex<Vec<Recei
             headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
         }
     }
-    let length = headers.iter().find(|(n, _)| n == "content-length").and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
+    let length = headers
+        .iter()
+        .find(|(n, _)| n == "content-length")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
     let mut body = vec![0u8; length];
     let _ = reader.read_exact(&mut body);
-    let request = Received { method, path, headers, body: String::from_utf8_lossy(&body).into_owned(), at, answered: 0 };
+    let request = Received {
+        method,
+        path,
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+        at,
+        answered: 0,
+    };
     let index = log.lock().map(|mut log| {
         log.push(request.clone());
         log.len() - 1
@@ -105,7 +119,8 @@ fn answer(stream: &std::net::TcpStream, handler: &Handler, log: &Mutex<Vec<Recei
     {
         entry.answered = reply.status;
     }
-    let extra: String = reply.headers.iter().map(|(name, value)| format!("{name}: {value}\r\n")).collect();
+    let extra: String =
+        reply.headers.iter().map(|(name, value)| format!("{name}: {value}\r\n")).collect();
     let mut stream = stream;
     let _ = write!(
         stream,

@@ -10,7 +10,7 @@
 //! owner, never through its command line, which any local user can read with `ps`.
 
 use crate::tools::Tools;
-use crate::{output, run, Result};
+use crate::{Result, output, run};
 use std::io::Write;
 use std::net::TcpListener;
 use std::os::unix::fs::OpenOptionsExt;
@@ -60,15 +60,23 @@ impl Stack {
             None => free_port()?,
         };
         if options.fresh && options.persist.exists() {
-            std::fs::remove_dir_all(&options.persist).map_err(|e| format!("{}: {e}", options.persist.display()))?;
+            std::fs::remove_dir_all(&options.persist)
+                .map_err(|e| format!("{}: {e}", options.persist.display()))?;
         }
-        std::fs::create_dir_all(&options.persist).map_err(|e| format!("{}: {e}", options.persist.display()))?;
+        std::fs::create_dir_all(&options.persist)
+            .map_err(|e| format!("{}: {e}", options.persist.display()))?;
         let persist = options.persist.canonicalize().map_err(|e| e.to_string())?;
         migrate(tools, &persist)?;
         if !options.seed_sql.trim().is_empty() {
             let seed = persist.join("seed.sql");
-            std::fs::write(&seed, &options.seed_sql).map_err(|e| format!("{}: {e}", seed.display()))?;
-            run(tools.wrangler().args(["d1", "execute", "DB", "--local", "--persist-to"]).arg(&persist).arg("--file").arg(&seed))?;
+            std::fs::write(&seed, &options.seed_sql)
+                .map_err(|e| format!("{}: {e}", seed.display()))?;
+            run(tools
+                .wrangler()
+                .args(["d1", "execute", "DB", "--local", "--persist-to"])
+                .arg(&persist)
+                .arg("--file")
+                .arg(&seed))?;
         }
 
         // A fresh secret per stack, as an operator's would be: no secret is ever committed.
@@ -95,7 +103,8 @@ impl Stack {
             .map_err(|e| format!("could not start wrangler dev: {e}"))?;
         stop_when_this_process_exits(child.id());
         register(child.id())?;
-        let mut stack = Stack { url: format!("http://127.0.0.1:{port}"), persist, tools: tools.clone(), child };
+        let mut stack =
+            Stack { url: format!("http://127.0.0.1:{port}"), persist, tools: tools.clone(), child };
         stack.wait_until_healthy(&log_path)?;
         Ok(stack)
     }
@@ -122,7 +131,8 @@ impl Stack {
     pub fn worker_var(&self, name: &str) -> Option<String> {
         let text = std::fs::read_to_string(self.persist.join(ENV_FILE)).ok()?;
         let prefix = format!("{name}=\"");
-        text.lines().find_map(|line| Some(line.strip_prefix(&prefix)?.strip_suffix('"')?.to_owned()))
+        text.lines()
+            .find_map(|line| Some(line.strip_prefix(&prefix)?.strip_suffix('"')?.to_owned()))
     }
 
     /// Runs SQL against the stack's local D1 through wrangler and returns the rows of the last
@@ -135,7 +145,8 @@ impl Stack {
                 .arg(&self.persist)
                 .args(["--command", sql]),
         )?;
-        let parsed: serde_json::Value = serde_json::from_str(&json).map_err(|e| format!("{e}: {json}"))?;
+        let parsed: serde_json::Value =
+            serde_json::from_str(&json).map_err(|e| format!("{e}: {json}"))?;
         Ok(parsed
             .as_array()
             .and_then(|results| results.last())
@@ -155,7 +166,10 @@ impl Stack {
         loop {
             if let Some(status) = self.child.try_wait().map_err(|e| e.to_string())? {
                 self.stop();
-                return Err(format!("wrangler dev exited ({status}); see {}", self.persist.join("wrangler.log").display()));
+                return Err(format!(
+                    "wrangler dev exited ({status}); see {}",
+                    self.persist.join("wrangler.log").display()
+                ));
             }
             if stop_requested() {
                 self.stop();
@@ -198,7 +212,11 @@ pub const REGISTRY_ENV: &str = "INLET_STACK_REGISTRY";
 
 fn register(group: u32) -> Result {
     let Some(path) = std::env::var_os(REGISTRY_ENV) else { return Ok(()) };
-    let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&path).map_err(|e| format!("{path:?}: {e}"))?;
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .map_err(|e| format!("{path:?}: {e}"))?;
     writeln!(file, "{group}").map_err(|e| format!("{path:?}: {e}"))
 }
 
@@ -218,7 +236,10 @@ pub fn wait_for_registered_stacks(registry: &Path, patience: Duration) -> Result
                 .iter()
                 .map(|pid| format!("{pid}: {}", command_line(*pid).unwrap_or_default()))
                 .collect();
-            return Err(format!("processes of stopped stacks are still running:\n{}", described.join("\n")));
+            return Err(format!(
+                "processes of stopped stacks are still running:\n{}",
+                described.join("\n")
+            ));
         }
         std::thread::sleep(Duration::from_millis(200));
     }
@@ -231,14 +252,19 @@ impl Drop for Stack {
 }
 
 pub fn migrate(tools: &Tools, persist: &Path) -> Result {
-    run(tools.wrangler().args(["d1", "migrations", "apply", "DB", "--local", "--persist-to"]).arg(persist))
+    run(tools
+        .wrangler()
+        .args(["d1", "migrations", "apply", "DB", "--local", "--persist-to"])
+        .arg(persist))
 }
 
 /// Fails, naming the port, if something already listens on `port` (on 127.0.0.1 or every address).
 pub fn ensure_port_free(port: u16) -> Result {
     match TcpListener::bind(("127.0.0.1", port)) {
         Ok(_) => Ok(()),
-        Err(_) => Err(format!("port {port} is already in use, perhaps by an Inlet started earlier: stop that one, or pick another port")),
+        Err(_) => Err(format!(
+            "port {port} is already in use, perhaps by an Inlet started earlier: stop that one, or pick another port"
+        )),
     }
 }
 
@@ -250,7 +276,10 @@ pub fn free_port() -> Result<u16> {
 /// Sends `signal` to process group `group` with the system's `kill` program (not a shell builtin:
 /// dash's `kill` refuses the `--` that keeps a negative group id from reading as an option).
 fn signal_group(group: u32, signal: &str) {
-    let _ = Command::new("kill").args(["-s", signal, "--", &format!("-{group}")]).stderr(Stdio::null()).status();
+    let _ = Command::new("kill")
+        .args(["-s", signal, "--", &format!("-{group}")])
+        .stderr(Stdio::null())
+        .status();
 }
 
 /// Every process on the machine, by the numbered folders of `/proc`.
@@ -269,7 +298,10 @@ pub fn command_line(pid: u32) -> Option<String> {
 pub fn group_members(group: u32) -> Vec<u32> {
     processes()
         .into_iter()
-        .filter(|pid| std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| stat_group(&stat) == Some(group)))
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .is_ok_and(|stat| stat_group(&stat) == Some(group))
+        })
         .collect()
 }
 
@@ -302,7 +334,9 @@ fn stop_when_this_process_exits(group: u32) {
 fn write_env_file(path: &Path, vars: &[(String, String)]) -> Result {
     let mut text = String::new();
     for (name, value) in vars {
-        if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') || value.contains(['"', '\\', '\n', '\r']) {
+        if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            || value.contains(['"', '\\', '\n', '\r'])
+        {
             return Err(format!("variable {name} cannot be written to an env file"));
         }
         text.push_str(&format!("{name}=\"{value}\"\n"));
@@ -359,18 +393,31 @@ pub fn form_seed(
 
 /// The demo business and its form `demo`, which the examples embed, with the product's default defences.
 pub fn demo_seed(examples_origin: &str) -> String {
-    form_seed("t_demo", "Demo Roofing", &demo_definition("demo"), &[examples_origin], &serde_json::json!({}))
+    form_seed(
+        "t_demo",
+        "Demo Roofing",
+        &demo_definition("demo"),
+        &[examples_origin],
+        &serde_json::json!({}),
+    )
 }
 
 /// The demo for the browser tests: every test is the same visitor (127.0.0.1), so the per-visitor limit
 /// is raised; a form `tight` (one submission per visitor per 5 s) for the rate-limit sentence; and a
 /// form `kinds` with a field of every kind the demo lacks.
 pub fn browser_test_seed(examples_origin: &str) -> String {
-    let relaxed = serde_json::json!({"rate_limit": {"per_client": {"limit": 1000, "window_seconds": 60}}});
+    let relaxed =
+        serde_json::json!({"rate_limit": {"per_client": {"limit": 1000, "window_seconds": 60}}});
     let tight = serde_json::json!({"min_fill_seconds": 0, "rate_limit": {"per_client": {"limit": 1, "window_seconds": 5}}});
     let quick = serde_json::json!({"min_fill_seconds": 0, "rate_limit": {"per_client": {"limit": 1000, "window_seconds": 60}}});
     form_seed("t_demo", "Demo Roofing", &demo_definition("demo"), &[examples_origin], &relaxed)
-        + &form_seed("t_demo", "Demo Roofing", &demo_definition("tight"), &[examples_origin], &tight)
+        + &form_seed(
+            "t_demo",
+            "Demo Roofing",
+            &demo_definition("tight"),
+            &[examples_origin],
+            &tight,
+        )
         + &form_seed("t_demo", "Demo Roofing", &every_kind_definition(), &[examples_origin], &quick)
 }
 

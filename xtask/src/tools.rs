@@ -2,7 +2,7 @@
 //! checkout (`$INLET_CACHE`, default `~/.cache/inlet`) so a clean clone does not rebuild them, npm
 //! packages into `node_modules`, Chromium from Debian.
 
-use crate::{output, root, run, Result};
+use crate::{Result, output, root, run};
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -19,7 +19,9 @@ pub struct Tools {
 impl Tools {
     pub fn locate() -> Tools {
         let cache = std::env::var_os("INLET_CACHE").map(PathBuf::from).unwrap_or_else(|| {
-            let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/tmp"));
+            let home = std::env::var_os("HOME")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("/tmp"));
             home.join(".cache").join("inlet")
         });
         Tools { cache, node_modules: root().join("node_modules") }
@@ -88,13 +90,25 @@ impl Tools {
         Ok(())
     }
 
-    fn ensure_cargo_tool(&self, krate: &str, version: &str, binary: &PathBuf, locked: bool) -> Result {
-        let installed = Command::new(binary).arg("--version").output().ok().map(|o| String::from_utf8_lossy(&o.stdout).into_owned());
+    fn ensure_cargo_tool(
+        &self,
+        krate: &str,
+        version: &str,
+        binary: &PathBuf,
+        locked: bool,
+    ) -> Result {
+        let installed = Command::new(binary)
+            .arg("--version")
+            .output()
+            .ok()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned());
         if installed.is_some_and(|v| v.contains(version)) {
             return Ok(());
         }
         let mut command = Command::new("cargo");
-        command.args(["install", krate, "--version", version, "--force", "--root"]).arg(self.cache.join("tools"));
+        command
+            .args(["install", krate, "--version", version, "--force", "--root"])
+            .arg(self.cache.join("tools"));
         // wasm-bindgen-cli's lock file names a crate version the registry no longer has, so it is
         // installed unlocked; worker-build's lock file works.
         if locked {
@@ -104,13 +118,18 @@ impl Tools {
     }
 
     fn ensure_npm_packages(&self) -> Result {
-        let manifest = std::fs::read(root().join("package.json")).map_err(|e| format!("package.json: {e}"))?;
+        let manifest =
+            std::fs::read(root().join("package.json")).map_err(|e| format!("package.json: {e}"))?;
         let stamp = self.node_modules.join(".inlet-package-json");
-        if std::fs::read(&stamp).ok().as_deref() == Some(manifest.as_slice()) && self.node().exists() {
+        if std::fs::read(&stamp).ok().as_deref() == Some(manifest.as_slice())
+            && self.node().exists()
+        {
             return Ok(());
         }
         // `npm ci` fails on the lock file's foreign-platform workerd entries; `npm install` works.
-        run(Command::new("npm").args(["install", "--no-audit", "--no-fund", "--loglevel=error"]).current_dir(root()))?;
+        run(Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--loglevel=error"])
+            .current_dir(root()))?;
         std::fs::write(&stamp, manifest).map_err(|e| format!("{}: {e}", stamp.display()))
     }
 }
@@ -128,7 +147,9 @@ fn ensure_chromium() -> Result {
         return Ok(());
     }
     run(Command::new("apt-get").args(["update", "-qq"]))?;
-    run(Command::new("apt-get").args(["install", "-y", "-qq", "chromium", "chromium-driver"]).env("DEBIAN_FRONTEND", "noninteractive"))
+    run(Command::new("apt-get")
+        .args(["install", "-y", "-qq", "chromium", "chromium-driver"])
+        .env("DEBIAN_FRONTEND", "noninteractive"))
 }
 
 pub fn chromium() -> String {
@@ -137,7 +158,8 @@ pub fn chromium() -> String {
 
 /// The wasm-bindgen version in Cargo.lock; the CLI must match it exactly.
 pub fn wasm_bindgen_version() -> Result<String> {
-    let lock = std::fs::read_to_string(root().join("Cargo.lock")).map_err(|e| format!("Cargo.lock: {e}"))?;
+    let lock = std::fs::read_to_string(root().join("Cargo.lock"))
+        .map_err(|e| format!("Cargo.lock: {e}"))?;
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
         if line == "name = \"wasm-bindgen\""

@@ -12,9 +12,9 @@ use std::os::unix::fs::PermissionsExt;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
+use xtask::root;
 use xtask::stack::{self, Stack, StackOptions};
 use xtask::tools::Tools;
-use xtask::root;
 
 /// Every process whose command line mentions `text`, this test process excepted.
 fn processes_mentioning(text: &str) -> Vec<(u32, String)> {
@@ -22,7 +22,9 @@ fn processes_mentioning(text: &str) -> Vec<(u32, String)> {
     stack::processes()
         .into_iter()
         .filter(|pid| *pid != me)
-        .filter_map(|pid| Some((pid, stack::command_line(pid)?)).filter(|(_, line)| line.contains(text)))
+        .filter_map(|pid| {
+            Some((pid, stack::command_line(pid)?)).filter(|(_, line)| line.contains(text))
+        })
         .collect()
 }
 
@@ -48,12 +50,15 @@ fn a_stopped_stack_leaves_no_process_and_keeps_secrets_off_command_lines() {
     let mut stack = Stack::start(&tools, options).unwrap_or_else(|e| panic!("{e}"));
     let group = stack.process_group();
     let members = stack::group_members(group);
-    let workerd = members.iter().any(|pid| stack::command_line(*pid).is_some_and(|line| line.contains("workerd")));
+    let workerd = members
+        .iter()
+        .any(|pid| stack::command_line(*pid).is_some_and(|line| line.contains("workerd")));
     assert!(workerd, "workerd runs in the stack's process group: {members:?}");
 
     // The secrets are in a file only its owner can read, and on no command line or log.
     let env_file = stack.persist.join(stack::ENV_FILE);
-    let mode = std::fs::metadata(&env_file).map(|m| m.permissions().mode() & 0o777).unwrap_or_default();
+    let mode =
+        std::fs::metadata(&env_file).map(|m| m.permissions().mode() & 0o777).unwrap_or_default();
     assert_eq!(mode, 0o600, "{}", env_file.display());
     assert_eq!(stack.worker_var("INLET_OPERATOR_TOKEN").as_deref(), Some(token.as_str()));
     let secret = stack.worker_var("INLET_SECRET").unwrap_or_default();
@@ -69,7 +74,11 @@ fn a_stopped_stack_leaves_no_process_and_keeps_secrets_off_command_lines() {
 
     let port: u16 = stack.url.rsplit(':').next().and_then(|p| p.parse().ok()).unwrap_or_default();
     stack.stop();
-    assert_eq!(stack::group_members(group), Vec::<u32>::new(), "every process of the stack is gone");
+    assert_eq!(
+        stack::group_members(group),
+        Vec::<u32>::new(),
+        "every process of the stack is gone"
+    );
     assert!(!is_listening(port), "port {port} is free again");
 }
 
@@ -78,12 +87,19 @@ fn a_taken_port_is_refused_with_a_sentence_naming_it() {
     let tools = Tools::locate();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
     let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
-    let options =
-        StackOptions { port: Some(port), persist: scratch("taken"), fresh: true, seed_sql: String::new(), vars: Vec::new() };
+    let options = StackOptions {
+        port: Some(port),
+        persist: scratch("taken"),
+        fresh: true,
+        seed_sql: String::new(),
+        vars: Vec::new(),
+    };
     let started = Instant::now();
     match Stack::start(&tools, options) {
         Ok(_) => panic!("a stack started on a taken port"),
-        Err(message) => assert!(message.contains(&format!("port {port} is already in use")), "{message}"),
+        Err(message) => {
+            assert!(message.contains(&format!("port {port} is already in use")), "{message}")
+        }
     }
     assert!(started.elapsed() < Duration::from_secs(2), "refused at once, not after a start-up");
 }
@@ -134,7 +150,10 @@ impl Terminal {
                 Err(_) => break,
             }
         }
-        panic!("no line with {text:?} within {timeout:?}; the terminal showed:\n{}", self.transcript.join("\n"));
+        panic!(
+            "no line with {text:?} within {timeout:?}; the terminal showed:\n{}",
+            self.transcript.join("\n")
+        );
     }
 
     /// Types a key into the terminal; Ctrl-C is byte 3.
@@ -156,14 +175,23 @@ impl Terminal {
             std::thread::sleep(Duration::from_millis(100));
         }
         let _ = self.child.kill();
-        panic!("the terminal's command did not end within {timeout:?}:\n{}", self.transcript.join("\n"));
+        panic!(
+            "the terminal's command did not end within {timeout:?}:\n{}",
+            self.transcript.join("\n")
+        );
     }
 }
 
 /// The status of an authorised GET; 0 if nothing answered.
 fn get_status(url: &str, token: &str) -> u16 {
-    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
-    agent.get(url).header("authorization", format!("Bearer {token}")).call().map(|r| r.status().as_u16()).unwrap_or_default()
+    let agent: ureq::Agent =
+        ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    agent
+        .get(url)
+        .header("authorization", format!("Bearer {token}"))
+        .call()
+        .map(|r| r.status().as_u16())
+        .unwrap_or_default()
 }
 
 fn operator_status(api: &str, token: &str) -> u16 {
@@ -173,7 +201,8 @@ fn operator_status(api: &str, token: &str) -> u16 {
 fn start_dev(envs: &[(&str, String)]) -> (Terminal, String) {
     let mut terminal = Terminal::run("cargo xtask dev", envs);
     let token_line = terminal.wait_for("(Authorization: Bearer ", Duration::from_secs(300));
-    let token = token_line.rsplit("Bearer ").next().unwrap_or_default().trim_end_matches(')').to_owned();
+    let token =
+        token_line.rsplit("Bearer ").next().unwrap_or_default().trim_end_matches(')').to_owned();
     terminal.wait_for("Press Ctrl-C to stop.", Duration::from_secs(10));
     (terminal, token)
 }
@@ -182,7 +211,8 @@ fn start_dev(envs: &[(&str, String)]) -> (Terminal, String) {
 fn ctrl_c_stops_cargo_xtask_dev_and_it_starts_again() {
     let state = scratch("dev");
     let _ = std::fs::remove_dir_all(&state);
-    let (port, examples_port) = (stack::free_port().unwrap_or(18787), stack::free_port().unwrap_or(18788));
+    let (port, examples_port) =
+        (stack::free_port().unwrap_or(18787), stack::free_port().unwrap_or(18788));
     let envs = [
         ("INLET_PORT", port.to_string()),
         ("INLET_EXAMPLES_PORT", examples_port.to_string()),
@@ -196,14 +226,23 @@ fn ctrl_c_stops_cargo_xtask_dev_and_it_starts_again() {
 
     // A second one on the same port says so at once and adopts nothing.
     let mut second = Terminal::run("cargo xtask dev", &envs);
-    let refusal = second.wait_for(&format!("port {port} is already in use"), Duration::from_secs(60));
+    let refusal =
+        second.wait_for(&format!("port {port} is already in use"), Duration::from_secs(60));
     assert!(refusal.contains("INLET_PORT"), "{refusal}");
     assert!(!second.wait_exit(Duration::from_secs(30)).success());
-    assert!(!second.transcript.iter().any(|l| l.contains("Inlet is running")), "{:?}", second.transcript);
+    assert!(
+        !second.transcript.iter().any(|l| l.contains("Inlet is running")),
+        "{:?}",
+        second.transcript
+    );
 
     first.type_bytes(&[3]);
     first.wait_exit(Duration::from_secs(30));
-    assert!(first.transcript.iter().any(|l| l.contains("Inlet stopped.")), "{:?}", first.transcript);
+    assert!(
+        first.transcript.iter().any(|l| l.contains("Inlet stopped.")),
+        "{:?}",
+        first.transcript
+    );
     assert!(!is_listening(port), "nothing answers on {port} after Ctrl-C");
     assert!(!is_listening(examples_port), "nothing answers on {examples_port} after Ctrl-C");
     assert_eq!(processes_mentioning(&state_text), Vec::new(), "no process of the stack is left");

@@ -2,7 +2,7 @@
 
 use super::StoreError;
 use crate::destination::Target;
-use crate::forward::{rfc3339, Context, LeadRecord};
+use crate::forward::{Context, LeadRecord, rfc3339};
 use inlet_shared::{Consent, FormDefinition};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
@@ -51,7 +51,10 @@ pub struct Destination {
 impl Destination {
     /// The secrets to sign with at `now_ms`: the current one, and the previous one while it overlaps.
     pub fn live_secrets(&self, now_ms: f64) -> Vec<&str> {
-        let previous = self.previous_secret.as_deref().filter(|_| self.previous_secret_expires_at.is_some_and(|until| until > now_ms));
+        let previous = self
+            .previous_secret
+            .as_deref()
+            .filter(|_| self.previous_secret_expires_at.is_some_and(|until| until > now_ms));
         self.secret.as_deref().into_iter().chain(previous).collect()
     }
 }
@@ -83,8 +86,14 @@ const DESTINATION_COLUMNS: &str = "id, form_id, name, target, secret, previous_s
 
 /// Adds a destination unless its form already has `max_per_form`; `false` if it has. The count and the
 /// insert are one statement (D1 runs each statement alone), so concurrent creates cannot overshoot.
-pub async fn insert_destination(db: &D1Database, tenant_id: &str, destination: &Destination, max_per_form: u32) -> Result<bool, StoreError> {
-    let target = serde_json::to_string(&destination.target).map_err(|e| StoreError::Corrupt(format!("target: {e}")))?;
+pub async fn insert_destination(
+    db: &D1Database,
+    tenant_id: &str,
+    destination: &Destination,
+    max_per_form: u32,
+) -> Result<bool, StoreError> {
+    let target = serde_json::to_string(&destination.target)
+        .map_err(|e| StoreError::Corrupt(format!("target: {e}")))?;
     let result = db
         .prepare(
             "INSERT INTO destinations (tenant_id, id, form_id, kind, name, target, secret, enabled, created_at, updated_at) \
@@ -107,16 +116,26 @@ pub async fn insert_destination(db: &D1Database, tenant_id: &str, destination: &
     Ok(changed(&result))
 }
 
-pub async fn find_destination(db: &D1Database, tenant_id: &str, id: &str) -> Result<Option<Destination>, StoreError> {
+pub async fn find_destination(
+    db: &D1Database,
+    tenant_id: &str,
+    id: &str,
+) -> Result<Option<Destination>, StoreError> {
     let row = db
-        .prepare(format!("SELECT {DESTINATION_COLUMNS} FROM destinations WHERE tenant_id = ?1 AND id = ?2"))
+        .prepare(format!(
+            "SELECT {DESTINATION_COLUMNS} FROM destinations WHERE tenant_id = ?1 AND id = ?2"
+        ))
         .bind(&[tenant_id.into(), id.into()])?
         .first::<DestinationRow>(None)
         .await?;
     row.map(Destination::try_from).transpose()
 }
 
-pub async fn list_destinations(db: &D1Database, tenant_id: &str, form_id: &str) -> Result<Vec<Destination>, StoreError> {
+pub async fn list_destinations(
+    db: &D1Database,
+    tenant_id: &str,
+    form_id: &str,
+) -> Result<Vec<Destination>, StoreError> {
     let rows = db
         .prepare(format!(
             "SELECT {DESTINATION_COLUMNS} FROM destinations WHERE tenant_id = ?1 AND form_id = ?2 ORDER BY created_at, id"
@@ -129,7 +148,11 @@ pub async fn list_destinations(db: &D1Database, tenant_id: &str, form_id: &str) 
 }
 
 /// Ids of the form's destinations that take new leads.
-pub async fn enabled_destination_ids(db: &D1Database, tenant_id: &str, form_id: &str) -> Result<Vec<String>, StoreError> {
+pub async fn enabled_destination_ids(
+    db: &D1Database,
+    tenant_id: &str,
+    form_id: &str,
+) -> Result<Vec<String>, StoreError> {
     #[derive(Deserialize)]
     struct Id {
         id: String,
@@ -166,9 +189,17 @@ pub async fn set_destination_enabled(
     Ok(changed(&result))
 }
 
-pub async fn rename_destination(db: &D1Database, tenant_id: &str, id: &str, name: &str, now_ms: f64) -> Result<bool, StoreError> {
+pub async fn rename_destination(
+    db: &D1Database,
+    tenant_id: &str,
+    id: &str,
+    name: &str,
+    now_ms: f64,
+) -> Result<bool, StoreError> {
     let result = db
-        .prepare("UPDATE destinations SET name = ?3, updated_at = ?4 WHERE tenant_id = ?1 AND id = ?2")
+        .prepare(
+            "UPDATE destinations SET name = ?3, updated_at = ?4 WHERE tenant_id = ?1 AND id = ?2",
+        )
         .bind(&[tenant_id.into(), id.into(), name.into(), JsValue::from_f64(now_ms)])?
         .run()
         .await?;
@@ -199,8 +230,16 @@ pub async fn rotate_secret(
 }
 
 /// Deletes a destination. Its deliveries stay in the log; pending ones fail when next tried.
-pub async fn delete_destination(db: &D1Database, tenant_id: &str, id: &str) -> Result<bool, StoreError> {
-    let result = db.prepare("DELETE FROM destinations WHERE tenant_id = ?1 AND id = ?2").bind(&[tenant_id.into(), id.into()])?.run().await?;
+pub async fn delete_destination(
+    db: &D1Database,
+    tenant_id: &str,
+    id: &str,
+) -> Result<bool, StoreError> {
+    let result = db
+        .prepare("DELETE FROM destinations WHERE tenant_id = ?1 AND id = ?2")
+        .bind(&[tenant_id.into(), id.into()])?
+        .run()
+        .await?;
     Ok(changed(&result))
 }
 
@@ -253,9 +292,15 @@ impl Delivery {
 const DELIVERY_COLUMNS: &str = "id, lead_id, destination_id, event, status, attempts, total_attempts, last_status_code, \
                                 last_error, next_attempt_at, created_at, updated_at, delivered_at";
 
-pub async fn find_delivery(db: &D1Database, tenant_id: &str, id: &str) -> Result<Option<Delivery>, StoreError> {
+pub async fn find_delivery(
+    db: &D1Database,
+    tenant_id: &str,
+    id: &str,
+) -> Result<Option<Delivery>, StoreError> {
     Ok(db
-        .prepare(format!("SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE tenant_id = ?1 AND id = ?2"))
+        .prepare(format!(
+            "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE tenant_id = ?1 AND id = ?2"
+        ))
         .bind(&[tenant_id.into(), id.into()])?
         .first::<Delivery>(None)
         .await?)
@@ -271,7 +316,11 @@ pub struct DeliveryFilter<'a> {
 }
 
 /// The newest deliveries first.
-pub async fn list_deliveries(db: &D1Database, tenant_id: &str, filter: &DeliveryFilter<'_>) -> Result<Vec<Delivery>, StoreError> {
+pub async fn list_deliveries(
+    db: &D1Database,
+    tenant_id: &str,
+    filter: &DeliveryFilter<'_>,
+) -> Result<Vec<Delivery>, StoreError> {
     Ok(db
         .prepare(format!(
             "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE tenant_id = ?1 \
@@ -302,7 +351,11 @@ pub struct AttemptRow {
     pub next_attempt_at: Option<f64>,
 }
 
-pub async fn list_attempts(db: &D1Database, tenant_id: &str, delivery_id: &str) -> Result<Vec<AttemptRow>, StoreError> {
+pub async fn list_attempts(
+    db: &D1Database,
+    tenant_id: &str,
+    delivery_id: &str,
+) -> Result<Vec<AttemptRow>, StoreError> {
     Ok(db
         .prepare(
             "SELECT number, attempted_at, outcome, status_code, duration_ms, error, next_attempt_at FROM delivery_attempts \
@@ -330,7 +383,13 @@ pub struct AttemptRecord<'a> {
 /// Claims the next attempt of `delivery` until `lease_until_ms`: `true` if this caller may send. Only
 /// one caller wins: the delivery must still be waiting, unleased (or its lease expired by `now_ms`),
 /// and have had no attempt since it was read, so a message that read an older state loses too.
-pub async fn claim_attempt(db: &D1Database, tenant_id: &str, delivery: &Delivery, lease_until_ms: f64, now_ms: f64) -> Result<bool, StoreError> {
+pub async fn claim_attempt(
+    db: &D1Database,
+    tenant_id: &str,
+    delivery: &Delivery,
+    lease_until_ms: f64,
+    now_ms: f64,
+) -> Result<bool, StoreError> {
     let result = db
         .prepare(
             "UPDATE deliveries SET leased_until = ?3 WHERE tenant_id = ?1 AND id = ?2 \
@@ -349,7 +408,12 @@ pub async fn claim_attempt(db: &D1Database, tenant_id: &str, delivery: &Delivery
 }
 
 /// Logs the attempt and moves the delivery on, in one transaction; the attempt's lease ends.
-pub async fn record_attempt(db: &D1Database, tenant_id: &str, delivery: &Delivery, record: &AttemptRecord<'_>) -> Result<(), StoreError> {
+pub async fn record_attempt(
+    db: &D1Database,
+    tenant_id: &str,
+    delivery: &Delivery,
+    record: &AttemptRecord<'_>,
+) -> Result<(), StoreError> {
     let attempt_number = delivery.total_attempts + 1.0;
     let status_code = record.status_code.map(f64::from);
     let log = db
@@ -390,7 +454,12 @@ pub async fn record_attempt(db: &D1Database, tenant_id: &str, delivery: &Deliver
 }
 
 /// Marks a delivery dead (it reached the dead-letter queue), unless it was delivered meanwhile.
-pub async fn mark_dead(db: &D1Database, tenant_id: &str, id: &str, now_ms: f64) -> Result<(), StoreError> {
+pub async fn mark_dead(
+    db: &D1Database,
+    tenant_id: &str,
+    id: &str,
+    now_ms: f64,
+) -> Result<(), StoreError> {
     db.prepare(
         "UPDATE deliveries SET status = 'dead', next_attempt_at = NULL, leased_until = NULL, updated_at = ?3 \
          WHERE tenant_id = ?1 AND id = ?2 AND status NOT IN ('delivered', 'failed')",
@@ -402,7 +471,13 @@ pub async fn mark_dead(db: &D1Database, tenant_id: &str, id: &str, now_ms: f64) 
 }
 
 /// Marks a delivery failed without an attempt (its destination or lead is gone).
-pub async fn mark_failed(db: &D1Database, tenant_id: &str, id: &str, error: &str, now_ms: f64) -> Result<(), StoreError> {
+pub async fn mark_failed(
+    db: &D1Database,
+    tenant_id: &str,
+    id: &str,
+    error: &str,
+    now_ms: f64,
+) -> Result<(), StoreError> {
     db.prepare(
         "UPDATE deliveries SET status = 'failed', last_error = ?3, next_attempt_at = NULL, leased_until = NULL, updated_at = ?4 \
          WHERE tenant_id = ?1 AND id = ?2 AND status <> 'delivered'",
@@ -414,7 +489,12 @@ pub async fn mark_failed(db: &D1Database, tenant_id: &str, id: &str, error: &str
 }
 
 /// Starts a new round for a failed or dead delivery; `false` if it is in neither state.
-pub async fn restart_delivery(db: &D1Database, tenant_id: &str, id: &str, now_ms: f64) -> Result<bool, StoreError> {
+pub async fn restart_delivery(
+    db: &D1Database,
+    tenant_id: &str,
+    id: &str,
+    now_ms: f64,
+) -> Result<bool, StoreError> {
     let result = db
         .prepare(
             "UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?3, updated_at = ?3 \
@@ -440,7 +520,13 @@ pub async fn tenant_ids(db: &D1Database) -> Result<Vec<String>, StoreError> {
 /// was lost (a failed send after the lead was stored) and they need queueing again. Their next
 /// attempt moves to `now_ms`, so one sweep re-queues each once. A delivery whose attempt holds an
 /// unexpired lease is in hand and left alone; once the lease expires (the attempt died), it is swept.
-pub async fn claim_overdue(db: &D1Database, tenant_id: &str, due_before_ms: f64, now_ms: f64, limit: u32) -> Result<Vec<String>, StoreError> {
+pub async fn claim_overdue(
+    db: &D1Database,
+    tenant_id: &str,
+    due_before_ms: f64,
+    now_ms: f64,
+    limit: u32,
+) -> Result<Vec<String>, StoreError> {
     #[derive(Deserialize)]
     struct Id {
         id: String,
@@ -479,7 +565,11 @@ struct LeadRow {
 }
 
 /// A lead as delivered, with its form; `None` once the lead is gone (erased).
-pub async fn find_lead_record(db: &D1Database, tenant_id: &str, lead_id: &str) -> Result<Option<(LeadRecord, FormDefinition)>, StoreError> {
+pub async fn find_lead_record(
+    db: &D1Database,
+    tenant_id: &str,
+    lead_id: &str,
+) -> Result<Option<(LeadRecord, FormDefinition)>, StoreError> {
     let row = db
         .prepare(
             "SELECT l.id, l.form_id, l.fields, l.email, l.phone, l.consents, l.page_url, l.referrer, l.utm_source, \
@@ -491,10 +581,14 @@ pub async fn find_lead_record(db: &D1Database, tenant_id: &str, lead_id: &str) -
         .first::<LeadRow>(None)
         .await?;
     let Some(row) = row else { return Ok(None) };
-    let corrupt = |what: &str, e: serde_json::Error| StoreError::Corrupt(format!("lead {lead_id}: {what}: {e}"));
-    let definition: FormDefinition = serde_json::from_str(&row.definition).map_err(|e| corrupt("definition", e))?;
+    let corrupt = |what: &str, e: serde_json::Error| {
+        StoreError::Corrupt(format!("lead {lead_id}: {what}: {e}"))
+    };
+    let definition: FormDefinition =
+        serde_json::from_str(&row.definition).map_err(|e| corrupt("definition", e))?;
     let fields = serde_json::from_str(&row.fields).map_err(|e| corrupt("fields", e))?;
-    let consents: Vec<Consent> = serde_json::from_str(&row.consents).map_err(|e| corrupt("consents", e))?;
+    let consents: Vec<Consent> =
+        serde_json::from_str(&row.consents).map_err(|e| corrupt("consents", e))?;
     let utm = [
         ("utm_source", row.utm_source),
         ("utm_medium", row.utm_medium),

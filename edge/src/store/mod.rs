@@ -70,7 +70,11 @@ pub async fn find_form(db: &D1Database, form_id: &str) -> Result<Option<StoredFo
 }
 
 /// A form of `tenant_id`, for the operator API: `None` if the tenant has no such form.
-pub async fn find_tenant_form(db: &D1Database, tenant_id: &str, form_id: &str) -> Result<Option<StoredForm>, StoreError> {
+pub async fn find_tenant_form(
+    db: &D1Database,
+    tenant_id: &str,
+    form_id: &str,
+) -> Result<Option<StoredForm>, StoreError> {
     match find_form(db, form_id).await? {
         Some(form) if form.tenant_id == tenant_id => Ok(Some(form)),
         _ => Ok(None),
@@ -100,7 +104,12 @@ pub struct IdempotencyRecord {
     pub lead_id: String,
 }
 
-pub async fn find_idempotency_key(db: &D1Database, tenant_id: &str, form_id: &str, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
+pub async fn find_idempotency_key(
+    db: &D1Database,
+    tenant_id: &str,
+    form_id: &str,
+    key: &str,
+) -> Result<Option<IdempotencyRecord>, StoreError> {
     Ok(db
         .prepare("SELECT request_hash, lead_id FROM idempotency_keys WHERE tenant_id = ?1 AND form_id = ?2 AND key = ?3")
         .bind(&[tenant_id.into(), form_id.into(), key.into()])?
@@ -112,7 +121,9 @@ pub async fn find_idempotency_key(db: &D1Database, tenant_id: &str, form_id: &st
 /// concurrent retry), nothing is stored and the error says so.
 pub async fn insert_lead(db: &D1Database, new: &NewLead<'_>) -> Result<(), StoreError> {
     let text = |value: Option<&str>| value.map_or(JsValue::NULL, JsValue::from_str);
-    let json = |value: serde_json::Result<String>| value.map_err(|e| StoreError::Corrupt(format!("lead json: {e}")));
+    let json = |value: serde_json::Result<String>| {
+        value.map_err(|e| StoreError::Corrupt(format!("lead json: {e}")))
+    };
     let lead = new.lead;
     let context = lead.context();
     let utm = |key: &str| text(context.utm.get(key).map(String::as_str));
@@ -161,7 +172,14 @@ pub async fn insert_lead(db: &D1Database, new: &NewLead<'_>) -> Result<(), Store
         );
     }
     for (delivery_id, destination_id) in new.deliveries {
-        statements.push(forwarding::insert_delivery(db, new.tenant_id, delivery_id, new.id, destination_id, new.received_at_ms)?);
+        statements.push(forwarding::insert_delivery(
+            db,
+            new.tenant_id,
+            delivery_id,
+            new.id,
+            destination_id,
+            new.received_at_ms,
+        )?);
     }
     db.batch(statements).await?;
     Ok(())

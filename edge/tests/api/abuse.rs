@@ -1,8 +1,8 @@
 //! Intake under abuse: exact rate limits, idempotent retries, honeypot and time-to-fill, Turnstile.
 
-use crate::helpers::{good_alpha_lead, TestApp};
+use crate::helpers::{TestApp, good_alpha_lead};
 use crate::receiver::{DUMMY_TOKEN, ELSEWHERE_TOKEN};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -18,14 +18,22 @@ fn email_lead(email: &str) -> Value {
 }
 
 /// POSTs as a client at `ip`, with extra headers.
-fn post_as(app: &TestApp, form: &str, ip: &str, body: &Value, extra: &[(&str, &str)]) -> crate::helpers::Answer {
+fn post_as(
+    app: &TestApp,
+    form: &str,
+    ip: &str,
+    body: &Value,
+    extra: &[(&str, &str)],
+) -> crate::helpers::Answer {
     let mut headers = vec![("content-type", "application/json"), ("cf-connecting-ip", ip)];
     headers.extend_from_slice(extra);
     app.send("POST", &format!("/v1/forms/{form}/leads"), &headers, Some(&body.to_string()))
 }
 
 fn count(app: &TestApp, sql_where: &str) -> u64 {
-    app.query(&format!("SELECT count(*) AS n FROM leads WHERE {sql_where}"))[0]["n"].as_u64().unwrap_or(u64::MAX)
+    app.query(&format!("SELECT count(*) AS n FROM leads WHERE {sql_where}"))[0]["n"]
+        .as_u64()
+        .unwrap_or(u64::MAX)
 }
 
 #[test]
@@ -34,13 +42,28 @@ fn a_burst_gets_exactly_the_limit_through_and_the_rest_429_with_retry_after() {
     // Limit 5 per client; 5 + 4 at once from one address.
     let answers: Vec<_> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..9)
-            .map(|i| scope.spawn(move || post_as(app, "burst", "198.51.100.7", &email_lead(&format!("burst{i}@example.com")), &[])))
+            .map(|i| {
+                scope.spawn(move || {
+                    post_as(
+                        app,
+                        "burst",
+                        "198.51.100.7",
+                        &email_lead(&format!("burst{i}@example.com")),
+                        &[],
+                    )
+                })
+            })
             .collect();
         handles.into_iter().filter_map(|h| h.join().ok()).collect()
     });
     let accepted = answers.iter().filter(|a| a.status == 201).count();
     let limited: Vec<_> = answers.iter().filter(|a| a.status == 429).collect();
-    assert_eq!((accepted, limited.len()), (5, 4), "{:?}", answers.iter().map(|a| a.status).collect::<Vec<_>>());
+    assert_eq!(
+        (accepted, limited.len()),
+        (5, 4),
+        "{:?}",
+        answers.iter().map(|a| a.status).collect::<Vec<_>>()
+    );
     for answer in &limited {
         answer.assert_problem(429, "rate_limited");
         let retry: u32 = answer.header("retry-after").and_then(|v| v.parse().ok()).unwrap_or(0);
@@ -48,14 +71,21 @@ fn a_burst_gets_exactly_the_limit_through_and_the_rest_429_with_retry_after() {
     }
     assert_eq!(count(app, "form_id = 'burst'"), 5);
     // Another visitor is not held back by this one.
-    assert_eq!(post_as(app, "burst", "198.51.100.8", &email_lead("other@example.com"), &[]).status, 201);
+    assert_eq!(
+        post_as(app, "burst", "198.51.100.8", &email_lead("other@example.com"), &[]).status,
+        201
+    );
 }
 
 #[test]
 fn a_form_has_a_ceiling_whoever_sends() {
     let app = TestApp::get();
-    let statuses: Vec<u16> =
-        (0..5).map(|i| post_as(app, "ceiling", &format!("192.0.2.{i}"), &email_lead("c@example.com"), &[]).status).collect();
+    let statuses: Vec<u16> = (0..5)
+        .map(|i| {
+            post_as(app, "ceiling", &format!("192.0.2.{i}"), &email_lead("c@example.com"), &[])
+                .status
+        })
+        .collect();
     assert_eq!(statuses, [201, 201, 201, 429, 429]);
 }
 
@@ -63,10 +93,23 @@ fn a_form_has_a_ceiling_whoever_sends() {
 fn the_client_address_is_never_stored() {
     let app = TestApp::get();
     let ip = "203.0.113.77";
-    assert_eq!(post_as(app, "alpha", ip, &good_alpha_lead("ip@example.com"), &[("idempotency-key", "ip-check")]).status, 201);
+    assert_eq!(
+        post_as(
+            app,
+            "alpha",
+            ip,
+            &good_alpha_lead("ip@example.com"),
+            &[("idempotency-key", "ip-check")]
+        )
+        .status,
+        201
+    );
     for table in ["leads", "idempotency_keys", "forms", "tenants"] {
         let rows = app.query(&format!("SELECT * FROM {table}"));
-        assert!(!serde_json::to_string(&rows).unwrap_or_default().contains("203.0.113"), "{table} holds the address");
+        assert!(
+            !serde_json::to_string(&rows).unwrap_or_default().contains("203.0.113"),
+            "{table} holds the address"
+        );
     }
 }
 
@@ -83,7 +126,8 @@ fn a_repeated_idempotency_key_replays_the_original_answer() {
     assert_eq!(second.header("idempotent-replayed"), Some("true"));
     assert_eq!(count(app, "email = 'idem@example.com'"), 1);
 
-    let changed = post_as(app, "alpha", "127.0.0.1", &good_alpha_lead("someone-else@example.com"), &key);
+    let changed =
+        post_as(app, "alpha", "127.0.0.1", &good_alpha_lead("someone-else@example.com"), &key);
     changed.assert_problem(422, "idempotency_key_reused");
     assert_eq!(count(app, "email = 'someone-else@example.com'"), 0);
 }
@@ -93,12 +137,24 @@ fn concurrent_retries_with_one_key_store_one_lead() {
     let app = TestApp::get();
     let body = good_alpha_lead("double-click@example.com");
     let answers: Vec<_> = std::thread::scope(|scope| {
-        let handles: Vec<_> =
-            (0..6).map(|_| scope.spawn(|| post_as(app, "alpha", "127.0.0.1", &body, &[("idempotency-key", "double-click")]))).collect();
+        let handles: Vec<_> = (0..6)
+            .map(|_| {
+                scope.spawn(|| {
+                    post_as(
+                        app,
+                        "alpha",
+                        "127.0.0.1",
+                        &body,
+                        &[("idempotency-key", "double-click")],
+                    )
+                })
+            })
+            .collect();
         handles.into_iter().filter_map(|h| h.join().ok()).collect()
     });
     assert!(answers.iter().all(|a| a.status == 201), "{answers:?}");
-    let ids: std::collections::BTreeSet<_> = answers.iter().map(|a| a.json()["id"].to_string()).collect();
+    let ids: std::collections::BTreeSet<_> =
+        answers.iter().map(|a| a.json()["id"].to_string()).collect();
     assert_eq!(ids.len(), 1, "{ids:?}");
     assert_eq!(count(app, "email = 'double-click@example.com'"), 1);
 }
@@ -108,8 +164,14 @@ fn bad_idempotency_keys_are_400() {
     let app = TestApp::get();
     let long = "k".repeat(256);
     for key in ["", long.as_str(), "two words"] {
-        post_as(app, "alpha", "127.0.0.1", &good_alpha_lead("k@example.com"), &[("idempotency-key", key)])
-            .assert_problem(400, "idempotency_key_invalid");
+        post_as(
+            app,
+            "alpha",
+            "127.0.0.1",
+            &good_alpha_lead("k@example.com"),
+            &[("idempotency-key", key)],
+        )
+        .assert_problem(400, "idempotency_key_invalid");
     }
 }
 
@@ -134,7 +196,13 @@ fn bots_are_answered_as_if_accepted_and_stored_flagged() {
     // A person: took their time, left the honeypot empty.
     let token = app.form_token("timed");
     std::thread::sleep(Duration::from_millis(2_100));
-    let person = post_as(app, "timed", "127.0.0.1", &json!({"fields": {"email": "person@example.com"}, "token": token, "honeypot": ""}), &[]);
+    let person = post_as(
+        app,
+        "timed",
+        "127.0.0.1",
+        &json!({"fields": {"email": "person@example.com"}, "token": token, "honeypot": ""}),
+        &[],
+    );
     assert_eq!(person.status, 201);
     assert_eq!(spam_of(&person.json()["id"]), (0, None));
 
@@ -142,7 +210,10 @@ fn bots_are_answered_as_if_accepted_and_stored_flagged() {
     let filled = json!({"fields": {"email": "honey@example.com"}, "token": token, "honeypot": "https://spam.example"});
     let filled = post_as(app, "timed", "127.0.0.1", &filled, &[]);
     assert_eq!(filled.status, 201);
-    assert_eq!(filled.json().as_object().map(|o| o.len()), person.json().as_object().map(|o| o.len()));
+    assert_eq!(
+        filled.json().as_object().map(|o| o.len()),
+        person.json().as_object().map(|o| o.len())
+    );
     assert_eq!(spam_of(&filled.json()["id"]), (1, Some("honeypot".into())));
 }
 
@@ -155,14 +226,18 @@ fn a_token_older_than_an_hour_no_longer_counts_as_a_persons() {
         let row = app.lead(answer.json()["id"].as_str().unwrap_or_default()).unwrap_or_default();
         row["spam_reason"].as_str().map(str::to_owned)
     };
-    let with_token = |email: &str, token: String| json!({"fields": {"email": email}, "token": token});
+    let with_token =
+        |email: &str, token: String| json!({"fields": {"email": email}, "token": token});
     // Served 59 minutes ago: a person who took their time.
     let recent = app.token_issued_at("aged", now_ms() - 59 * MINUTE_MS);
     assert_eq!(spam_reason(with_token("slow@example.com", recent)), None);
     // Served 61 minutes ago, or a day ago: reused, as a script reuses one fetched token.
     for age in [61, 24 * 60] {
         let old = app.token_issued_at("aged", now_ms() - age * MINUTE_MS);
-        assert_eq!(spam_reason(with_token(&format!("stale{age}@example.com"), old)), Some("token_expired".into()));
+        assert_eq!(
+            spam_reason(with_token(&format!("stale{age}@example.com"), old)),
+            Some("token_expired".into())
+        );
     }
 }
 
@@ -170,17 +245,35 @@ fn a_token_older_than_an_hour_no_longer_counts_as_a_persons() {
 fn a_waited_token_renews_ready_at_once_and_nothing_else_does() {
     let app = TestApp::get();
     let renew = |previous: &str| {
-        let answer = app.send("GET", &format!("/v1/forms/aged/token?previous={previous}"), &[("origin", crate::helpers::ROOFER_ORIGIN)], None);
+        let answer = app.send(
+            "GET",
+            &format!("/v1/forms/aged/token?previous={previous}"),
+            &[("origin", crate::helpers::ROOFER_ORIGIN)],
+            None,
+        );
         assert_eq!(answer.status, 200, "{}", answer.body);
         assert_eq!(answer.header("cache-control"), Some("no-store"));
-        assert_eq!(answer.header("access-control-allow-origin"), Some(crate::helpers::ROOFER_ORIGIN));
-        assert!(answer.header("access-control-expose-headers").is_some_and(|h| h.contains("inlet-form-token")));
+        assert_eq!(
+            answer.header("access-control-allow-origin"),
+            Some(crate::helpers::ROOFER_ORIGIN)
+        );
+        assert!(
+            answer
+                .header("access-control-expose-headers")
+                .is_some_and(|h| h.contains("inlet-form-token"))
+        );
         let token = answer.json()["token"].as_str().unwrap_or_default().to_owned();
         assert_eq!(answer.header("inlet-form-token"), Some(token.as_str()));
         token
     };
     let spam_reason = |email: &str, token: &str| {
-        let answer = post_as(app, "aged", "127.0.0.1", &json!({"fields": {"email": email}, "token": token}), &[]);
+        let answer = post_as(
+            app,
+            "aged",
+            "127.0.0.1",
+            &json!({"fields": {"email": email}, "token": token}),
+            &[],
+        );
         assert_eq!(answer.status, 201, "{}", answer.body);
         app.lead(answer.json()["id"].as_str().unwrap_or_default()).unwrap_or_default()["spam_reason"].as_str().map(str::to_owned)
     };
@@ -192,27 +285,52 @@ fn a_waited_token_renews_ready_at_once_and_nothing_else_does() {
     let young = app.form_token("aged");
     let forged = yesterday.replacen('.', "0.", 1);
     let foreign = app.token_issued_at("human", now_ms() - 60 * MINUTE_MS);
-    for (i, previous) in [young.as_str(), forged.as_str(), foreign.as_str(), ""].into_iter().enumerate() {
-        assert_eq!(spam_reason(&format!("renew{i}@example.com"), &renew(previous)), Some("too_fast".into()), "{previous}");
+    for (i, previous) in
+        [young.as_str(), forged.as_str(), foreign.as_str(), ""].into_iter().enumerate()
+    {
+        assert_eq!(
+            spam_reason(&format!("renew{i}@example.com"), &renew(previous)),
+            Some("too_fast".into()),
+            "{previous}"
+        );
     }
     // A site the form does not allow cannot ask.
-    app.send("GET", "/v1/forms/aged/token", &[("origin", "https://elsewhere.example")], None).assert_problem(403, "origin_not_allowed");
+    app.send("GET", "/v1/forms/aged/token", &[("origin", "https://elsewhere.example")], None)
+        .assert_problem(403, "origin_not_allowed");
 }
 
 #[test]
 fn ipv6_clients_are_counted_by_their_64_prefix() {
     let app = TestApp::get();
     // Limit 3 per client. Three addresses of one /64, then a fourth of the same /64.
-    let statuses: Vec<u16> = ["2001:db8:aa:bb::1", "2001:db8:aa:bb::2", "2001:db8:aa:bb:ffff:ffff:ffff:ffff", "2001:db8:aa:bb:1:2:3:4"]
-        .iter()
-        .enumerate()
-        .map(|(i, ip)| post_as(app, "v6", ip, &email_lead(&format!("v6-{i}@example.com")), &[]).status)
-        .collect();
+    let statuses: Vec<u16> = [
+        "2001:db8:aa:bb::1",
+        "2001:db8:aa:bb::2",
+        "2001:db8:aa:bb:ffff:ffff:ffff:ffff",
+        "2001:db8:aa:bb:1:2:3:4",
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, ip)| post_as(app, "v6", ip, &email_lead(&format!("v6-{i}@example.com")), &[]).status)
+    .collect();
     assert_eq!(statuses, [201, 201, 201, 429]);
     // The neighbouring /64 is another customer; IPv4 addresses stay one each.
-    assert_eq!(post_as(app, "v6", "2001:db8:aa:bc::1", &email_lead("next-door@example.com"), &[]).status, 201);
+    assert_eq!(
+        post_as(app, "v6", "2001:db8:aa:bc::1", &email_lead("next-door@example.com"), &[]).status,
+        201
+    );
     for i in 0..4 {
-        assert_eq!(post_as(app, "v6", &format!("198.51.100.{}", 60 + i), &email_lead(&format!("v4-{i}@example.com")), &[]).status, 201);
+        assert_eq!(
+            post_as(
+                app,
+                "v6",
+                &format!("198.51.100.{}", 60 + i),
+                &email_lead(&format!("v4-{i}@example.com")),
+                &[]
+            )
+            .status,
+            201
+        );
     }
 }
 
@@ -223,14 +341,29 @@ fn junk_cannot_use_up_the_forms_ceiling() {
     // many addresses comes first.
     for i in 0..12 {
         let ip = format!("192.0.2.{}", 100 + i);
-        let answer = app.send("POST", "/v1/forms/junk/leads", &[("content-type", "application/json"), ("cf-connecting-ip", &ip)], Some("{not json"));
+        let answer = app.send(
+            "POST",
+            "/v1/forms/junk/leads",
+            &[("content-type", "application/json"), ("cf-connecting-ip", &ip)],
+            Some("{not json"),
+        );
         answer.assert_problem(400, "malformed_json");
-        post_as(app, "junk", &ip, &email_lead("not-an-email"), &[]).assert_problem(422, "validation_failed");
+        post_as(app, "junk", &ip, &email_lead("not-an-email"), &[])
+            .assert_problem(422, "validation_failed");
         post_as(app, "junk", &ip, &json!([1, 2]), &[]).assert_problem(400, "malformed_json");
     }
     // Real visitors still get all three places, and only then the ceiling.
     let statuses: Vec<u16> = (0..4)
-        .map(|i| post_as(app, "junk", &format!("203.0.113.{}", 100 + i), &email_lead(&format!("real{i}@example.com")), &[]).status)
+        .map(|i| {
+            post_as(
+                app,
+                "junk",
+                &format!("203.0.113.{}", 100 + i),
+                &email_lead(&format!("real{i}@example.com")),
+                &[],
+            )
+            .status
+        })
         .collect();
     assert_eq!(statuses, [201, 201, 201, 429]);
 }
@@ -246,7 +379,8 @@ fn a_retry_of_a_stored_submission_is_replayed_even_when_the_client_is_limited() 
     let first = post_as(app, "retry", ip, &body, &key);
     assert_eq!(first.status, 201, "{}", first.body);
     // The answer was lost; the widget retries with the same key (and, later, a renewed token).
-    let renewed = json!({"fields": {"email": "unlucky@example.com"}, "token": app.form_token("retry")});
+    let renewed =
+        json!({"fields": {"email": "unlucky@example.com"}, "token": app.form_token("retry")});
     for retry in [&body, &renewed] {
         let again = post_as(app, "retry", ip, retry, &key);
         assert_eq!(again.status, 201, "{}", again.body);
@@ -254,9 +388,17 @@ fn a_retry_of_a_stored_submission_is_replayed_even_when_the_client_is_limited() 
         assert_eq!(again.json()["id"], first.json()["id"]);
     }
     // A new submission from the same client is limited as before.
-    post_as(app, "retry", ip, &email_lead("another@example.com"), &[("idempotency-key", "unlucky-burst-2")]).assert_problem(429, "rate_limited");
+    post_as(
+        app,
+        "retry",
+        ip,
+        &email_lead("another@example.com"),
+        &[("idempotency-key", "unlucky-burst-2")],
+    )
+    .assert_problem(429, "rate_limited");
     // Another body under the used key is still refused, limited or not.
-    post_as(app, "retry", ip, &email_lead("changed@example.com"), &key).assert_problem(422, "idempotency_key_reused");
+    post_as(app, "retry", ip, &email_lead("changed@example.com"), &key)
+        .assert_problem(422, "idempotency_key_reused");
     assert_eq!(count(app, "email = 'unlucky@example.com'"), 1);
 }
 
@@ -278,17 +420,24 @@ fn turnstile_passes_and_fails_as_siteverify_says() {
         "{sent:?}"
     );
 
-    post_as(app, "robot", "127.0.0.1", &with_token("robot@example.com"), &[]).assert_problem(403, "turnstile_failed");
-    post_as(app, "spent", "127.0.0.1", &with_token("spent@example.com"), &[]).assert_problem(403, "turnstile_failed");
-    post_as(app, "human", "127.0.0.1", &email_lead("no-token@example.com"), &[]).assert_problem(403, "turnstile_failed");
+    post_as(app, "robot", "127.0.0.1", &with_token("robot@example.com"), &[])
+        .assert_problem(403, "turnstile_failed");
+    post_as(app, "spent", "127.0.0.1", &with_token("spent@example.com"), &[])
+        .assert_problem(403, "turnstile_failed");
+    post_as(app, "human", "127.0.0.1", &email_lead("no-token@example.com"), &[])
+        .assert_problem(403, "turnstile_failed");
     // A good token, but solved on a page that is not one of the form's sites.
-    let elsewhere = json!({"fields": {"email": "elsewhere@example.com"}, "turnstile": ELSEWHERE_TOKEN});
+    let elsewhere =
+        json!({"fields": {"email": "elsewhere@example.com"}, "turnstile": ELSEWHERE_TOKEN});
     post_as(app, "human", "127.0.0.1", &elsewhere, &[]).assert_problem(403, "turnstile_failed");
     let outage = post_as(app, "outage", "127.0.0.1", &with_token("outage@example.com"), &[]);
     outage.assert_problem(503, "turnstile_unavailable");
     assert!(outage.header("retry-after").is_some());
     assert_eq!(
-        count(app, "email IN ('robot@example.com', 'spent@example.com', 'no-token@example.com', 'elsewhere@example.com', 'outage@example.com')"),
+        count(
+            app,
+            "email IN ('robot@example.com', 'spent@example.com', 'no-token@example.com', 'elsewhere@example.com', 'outage@example.com')"
+        ),
         0
     );
 }

@@ -3,13 +3,13 @@
 //! provider and Twilio. Signatures are checked with the reference `standardwebhooks` library.
 
 use crate::helpers::{
-    good_alpha_lead, wait_for, TestApp, EMAIL_API_KEY, EMAIL_FROM, ROOFER_ORIGIN, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN,
-    TWILIO_FROM,
+    EMAIL_API_KEY, EMAIL_FROM, ROOFER_ORIGIN, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM,
+    TestApp, good_alpha_lead, wait_for,
 };
 use crate::receiver::Received;
-use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use serde_json::{json, Value};
+use base64::engine::general_purpose::STANDARD;
+use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -56,13 +56,24 @@ fn wait_for_status(app: &TestApp, delivery_id: &str, status: &str, seconds: u64)
 
 /// The id of the one delivery a lead has (the form has one destination).
 fn only_delivery(app: &TestApp, lead_id: &str) -> String {
-    wait_for(10, "the delivery", || app.deliveries_of(lead_id).first().map(|d| d["id"].as_str().unwrap_or_default().to_owned()))
+    wait_for(10, "the delivery", || {
+        app.deliveries_of(lead_id).first().map(|d| d["id"].as_str().unwrap_or_default().to_owned())
+    })
 }
 
 fn outcomes(delivery: &Value) -> Vec<(String, Option<u64>)> {
     delivery["attempt_log"]
         .as_array()
-        .map(|log| log.iter().map(|a| (a["outcome"].as_str().unwrap_or_default().to_owned(), a["status_code"].as_u64())).collect())
+        .map(|log| {
+            log.iter()
+                .map(|a| {
+                    (
+                        a["outcome"].as_str().unwrap_or_default().to_owned(),
+                        a["status_code"].as_u64(),
+                    )
+                })
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -71,26 +82,37 @@ fn the_operator_api_needs_the_token_and_keeps_tenants_apart() {
     let app = TestApp::get();
     let path = "/v1/tenants/t_roofer/forms/isolated/destinations";
     let body = json!({"kind": "webhook", "url": app.hook_url("/ok/isolated")}).to_string();
-    for headers in [vec![], vec![("authorization", "Bearer not-the-token-at-all")], vec![("authorization", "Basic abc")]] {
+    for headers in [
+        vec![],
+        vec![("authorization", "Bearer not-the-token-at-all")],
+        vec![("authorization", "Basic abc")],
+    ] {
         let mut headers = headers;
         headers.push(("content-type", "application/json"));
         let answer = app.send("POST", path, &headers, Some(&body));
         answer.assert_problem(401, "unauthorized");
         assert_eq!(answer.header("www-authenticate"), Some("Bearer"));
     }
-    let created = app.add_destination("isolated", json!({"kind": "webhook", "url": app.hook_url("/ok/isolated")}));
+    let created = app.add_destination(
+        "isolated",
+        json!({"kind": "webhook", "url": app.hook_url("/ok/isolated")}),
+    );
     let id = created["id"].as_str().unwrap_or_default();
     assert!(created["secret"].as_str().is_some_and(|s| s.starts_with("whsec_")));
     // Another tenant's path sees neither the form nor the destination.
-    app.operator("GET", "/v1/tenants/t_clinic/forms/isolated/destinations", None).assert_problem(404, "form_not_found");
-    app.operator("GET", &format!("/v1/tenants/t_clinic/destinations/{id}"), None).assert_problem(404, "destination_not_found");
-    app.operator("DELETE", &format!("/v1/tenants/t_clinic/destinations/{id}"), None).assert_problem(404, "destination_not_found");
+    app.operator("GET", "/v1/tenants/t_clinic/forms/isolated/destinations", None)
+        .assert_problem(404, "form_not_found");
+    app.operator("GET", &format!("/v1/tenants/t_clinic/destinations/{id}"), None)
+        .assert_problem(404, "destination_not_found");
+    app.operator("DELETE", &format!("/v1/tenants/t_clinic/destinations/{id}"), None)
+        .assert_problem(404, "destination_not_found");
     // Nor the deliveries of a lead of t_roofer, in the log, one by one, or to replay.
     let lead_id = post_lead(app, "isolated", "isolated@example.com");
     let delivery_id = only_delivery(app, &lead_id);
     let theirs = app.operator("GET", "/v1/tenants/t_clinic/deliveries", None);
     assert_eq!(theirs.json()["items"], json!([]));
-    app.operator("GET", &format!("/v1/tenants/t_clinic/deliveries/{delivery_id}"), None).assert_problem(404, "delivery_not_found");
+    app.operator("GET", &format!("/v1/tenants/t_clinic/deliveries/{delivery_id}"), None)
+        .assert_problem(404, "delivery_not_found");
     app.operator("POST", &format!("/v1/tenants/t_clinic/deliveries/{delivery_id}/replay"), None)
         .assert_problem(404, "delivery_not_found");
     app.operator("POST", &format!("/v1/tenants/t_clinic/destinations/{id}/rotate-secret"), None)
@@ -116,27 +138,47 @@ fn bad_destinations_are_refused_with_a_code() {
     ] {
         app.operator("POST", path, Some(&body)).assert_problem(422, code);
     }
-    app.operator("POST", path, Some(&json!({"kind": "webhook", "url": "https://a.example", "secret": "mine"})))
-        .assert_problem(400, "malformed_json");
-    app.operator("POST", "/v1/tenants/t_roofer/forms/nope/destinations", Some(&json!({"kind": "sms", "to": "+14155552671"})))
-        .assert_problem(404, "form_not_found");
-    app.operator("GET", "/v1/tenants/t_roofer/deliveries?status=lost", None).assert_problem(400, "query_invalid");
-    app.operator("GET", "/v1/tenants/t_roofer/deliveries?limit=0", None).assert_problem(400, "query_invalid");
+    app.operator(
+        "POST",
+        path,
+        Some(&json!({"kind": "webhook", "url": "https://a.example", "secret": "mine"})),
+    )
+    .assert_problem(400, "malformed_json");
+    app.operator(
+        "POST",
+        "/v1/tenants/t_roofer/forms/nope/destinations",
+        Some(&json!({"kind": "sms", "to": "+14155552671"})),
+    )
+    .assert_problem(404, "form_not_found");
+    app.operator("GET", "/v1/tenants/t_roofer/deliveries?status=lost", None)
+        .assert_problem(400, "query_invalid");
+    app.operator("GET", "/v1/tenants/t_roofer/deliveries?limit=0", None)
+        .assert_problem(400, "query_invalid");
     // A form takes at most 100 destinations, a guard on the work one submission causes.
     let crowded = "/v1/tenants/t_roofer/forms/crowded/destinations";
     for n in 0..100 {
-        let answer = app.operator("POST", crowded, Some(&json!({"kind": "email", "to": format!("n{n}@roofer.example")})));
+        let answer = app.operator(
+            "POST",
+            crowded,
+            Some(&json!({"kind": "email", "to": format!("n{n}@roofer.example")})),
+        );
         assert_eq!(answer.status, 201, "{}", answer.body);
     }
-    app.operator("POST", crowded, Some(&json!({"kind": "email", "to": "one-more@roofer.example"}))).assert_problem(422, "destination_invalid");
-    app.operator("POST", "/v1/tenants/t_roofer/deliveries/msg_nothing/replay", None).assert_problem(404, "delivery_not_found");
+    app.operator("POST", crowded, Some(&json!({"kind": "email", "to": "one-more@roofer.example"})))
+        .assert_problem(422, "destination_invalid");
+    app.operator("POST", "/v1/tenants/t_roofer/deliveries/msg_nothing/replay", None)
+        .assert_problem(404, "delivery_not_found");
 }
 
 #[test]
 fn a_lead_reaches_a_webhook_an_email_an_sms_and_a_slack_channel() {
     let app = TestApp::get();
-    let webhook = app.add_destination("relay", json!({"kind": "webhook", "url": app.hook_url("/ok/relay"), "name": "CRM"}));
-    let email_destination = app.add_destination("relay", json!({"kind": "email", "to": ["owner@roofer.example"]}));
+    let webhook = app.add_destination(
+        "relay",
+        json!({"kind": "webhook", "url": app.hook_url("/ok/relay"), "name": "CRM"}),
+    );
+    let email_destination =
+        app.add_destination("relay", json!({"kind": "email", "to": ["owner@roofer.example"]}));
     app.add_destination("relay", json!({"kind": "sms", "to": "(415) 555-0100"}));
     app.add_destination("relay", json!({"kind": "slack", "url": app.hook_url("/ok/relay-slack")}));
     let lead_id = post_lead(app, "relay", "relay@example.com");
@@ -159,7 +201,9 @@ fn a_lead_reaches_a_webhook_an_email_an_sms_and_a_slack_channel() {
     assert!(verified_by_reference_library(secret, &tampered).is_err());
 
     // The email, exactly as the provider's API takes it.
-    let email = wait_for(20, "the email", || app.email.received().into_iter().find(|r| r.body.contains(&lead_id)));
+    let email = wait_for(20, "the email", || {
+        app.email.received().into_iter().find(|r| r.body.contains(&lead_id))
+    });
     assert_eq!((email.method.as_str(), email.path.as_str()), ("POST", "/emails"));
     assert_eq!(email.header("authorization"), Some(format!("Bearer {EMAIL_API_KEY}").as_str()));
     let sent: Value = serde_json::from_str(&email.body).unwrap_or_default();
@@ -172,34 +216,56 @@ fn a_lead_reaches_a_webhook_an_email_an_sms_and_a_slack_channel() {
     assert!(text.contains("Message: The roof leaks <over> the kitchen & hall.\n"), "{text}");
 
     // The SMS, exactly as Twilio's Messages API takes it.
-    let sms = wait_for(20, "the SMS", || app.sms.received().into_iter().find(|r| r.body.contains("relay%40example.com")));
+    let sms = wait_for(20, "the SMS", || {
+        app.sms.received().into_iter().find(|r| r.body.contains("relay%40example.com"))
+    });
     assert_eq!(sms.path, format!("/2010-04-01/Accounts/{TWILIO_ACCOUNT_SID}/Messages.json"));
     assert_eq!(sms.header("content-type"), Some("application/x-www-form-urlencoded"));
     let basic = STANDARD.encode(format!("{TWILIO_ACCOUNT_SID}:{TWILIO_AUTH_TOKEN}"));
     assert_eq!(sms.header("authorization"), Some(format!("Basic {basic}").as_str()));
-    let form: BTreeMap<String, String> = url::form_urlencoded::parse(sms.body.as_bytes()).into_owned().collect();
+    let form: BTreeMap<String, String> =
+        url::form_urlencoded::parse(sms.body.as_bytes()).into_owned().collect();
     assert_eq!(form.get("To").map(String::as_str), Some("+14155550100"));
     assert_eq!(form.get("From").map(String::as_str), Some(TWILIO_FROM));
     let body = form.get("Body").cloned().unwrap_or_default();
-    assert!(body.starts_with("New lead (Roof quote): Ada, +14155552671, relay@example.com."), "{body}");
+    assert!(
+        body.starts_with("New lead (Roof quote): Ada, +14155552671, relay@example.com."),
+        "{body}"
+    );
     assert!(body.chars().count() <= 160);
 
     // The Slack-style message escapes markup.
-    let slack = wait_for(20, "the Slack message", || app.hook_requests("/ok/relay-slack").into_iter().next());
+    let slack = wait_for(20, "the Slack message", || {
+        app.hook_requests("/ok/relay-slack").into_iter().next()
+    });
     let text: Value = serde_json::from_str(&slack.body).unwrap_or_default();
-    assert!(text["text"].as_str().is_some_and(|t| t.contains("&lt;over&gt; the kitchen &amp; hall")), "{text}");
+    assert!(
+        text["text"].as_str().is_some_and(|t| t.contains("&lt;over&gt; the kitchen &amp; hall")),
+        "{text}"
+    );
 
     // The log: four deliveries, each delivered at the first attempt.
     let deliveries = wait_for(20, "four delivered", || {
         let all = app.deliveries_of(&lead_id);
         (all.len() == 4 && all.iter().all(|d| d["status"] == "delivered")).then_some(all)
     });
-    let webhook_delivery = deliveries.iter().find(|d| d["destination_id"] == webhook["id"]).cloned().unwrap_or_default();
+    let webhook_delivery = deliveries
+        .iter()
+        .find(|d| d["destination_id"] == webhook["id"])
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(webhook_delivery["id"].as_str(), hook.header("webhook-id"));
     // The email carries its delivery's id as the provider's idempotency key, the same on every
     // attempt, so a retry after a lost answer never sends the business a second email.
-    let email_delivery = deliveries.iter().find(|d| d["destination_id"] == email_destination["id"]).cloned().unwrap_or_default();
-    assert!(email_delivery["id"].as_str().is_some_and(|id| id.starts_with("msg_")), "{email_delivery}");
+    let email_delivery = deliveries
+        .iter()
+        .find(|d| d["destination_id"] == email_destination["id"])
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        email_delivery["id"].as_str().is_some_and(|id| id.starts_with("msg_")),
+        "{email_delivery}"
+    );
     assert_eq!(email.header("idempotency-key"), email_delivery["id"].as_str());
     let log = app.delivery(webhook_delivery["id"].as_str().unwrap_or_default());
     assert_eq!(outcomes(&log), [("delivered".to_owned(), Some(204))]);
@@ -217,19 +283,27 @@ fn the_visitor_never_waits_for_a_destination() {
     assert!(answered.as_millis() < 2_000, "the 201 took {answered:?}");
     let delivery_id = only_delivery(app, &lead_id);
     let delivered = wait_for_status(app, &delivery_id, "delivered", 20);
-    assert!(delivered["attempt_log"][0]["duration_ms"].as_u64().is_some_and(|ms| ms >= 2_900), "{delivered}");
+    assert!(
+        delivered["attempt_log"][0]["duration_ms"].as_u64().is_some_and(|ms| ms >= 2_900),
+        "{delivered}"
+    );
 }
 
 #[test]
 fn a_receiver_that_fails_twice_gets_the_lead_with_the_same_webhook_id() {
     let app = TestApp::get();
-    let destination = app.add_destination("flaky", json!({"kind": "webhook", "url": app.hook_url("/flaky/one")}));
+    let destination =
+        app.add_destination("flaky", json!({"kind": "webhook", "url": app.hook_url("/flaky/one")}));
     let lead_id = post_lead(app, "flaky", "flaky@example.com");
     let delivery_id = only_delivery(app, &lead_id);
     let delivered = wait_for_status(app, &delivery_id, "delivered", 30);
     assert_eq!(
         outcomes(&delivered),
-        [("retry".to_owned(), Some(503)), ("retry".to_owned(), Some(503)), ("delivered".to_owned(), Some(200))]
+        [
+            ("retry".to_owned(), Some(503)),
+            ("retry".to_owned(), Some(503)),
+            ("delivered".to_owned(), Some(200))
+        ]
     );
     let requests = app.hook_requests("/flaky/one");
     assert_eq!(requests.len(), 3);
@@ -257,11 +331,19 @@ fn a_receiver_that_never_recovers_ends_dead_and_a_replay_delivers() {
     assert!(log[..3].iter().all(|o| *o == ("retry".to_owned(), Some(500))), "{log:?}");
     assert_eq!(log[3], ("exhausted".to_owned(), Some(500)));
     let listed = app.operator("GET", "/v1/tenants/t_roofer/deliveries?status=dead", None).json();
-    assert!(listed["items"].as_array().is_some_and(|items| items.iter().any(|d| d["id"] == delivery_id.as_str())));
+    assert!(
+        listed["items"]
+            .as_array()
+            .is_some_and(|items| items.iter().any(|d| d["id"] == delivery_id.as_str()))
+    );
 
     // Replay before the receiver recovers is allowed; after it recovers the lead arrives.
     app.recover("two");
-    let replayed = app.operator("POST", &format!("/v1/tenants/t_roofer/deliveries/{delivery_id}/replay"), None);
+    let replayed = app.operator(
+        "POST",
+        &format!("/v1/tenants/t_roofer/deliveries/{delivery_id}/replay"),
+        None,
+    );
     assert_eq!(replayed.status, 202, "{}", replayed.body);
     let delivered = wait_for_status(app, &delivery_id, "delivered", 20);
     assert_eq!(outcomes(&delivered).last(), Some(&("delivered".to_owned(), Some(200))));
@@ -276,13 +358,26 @@ fn a_receiver_that_never_recovers_ends_dead_and_a_replay_delivers() {
 #[test]
 fn gone_disables_the_destination_and_other_4xx_are_final() {
     let app = TestApp::get();
-    let gone = app.add_destination("gone", json!({"kind": "webhook", "url": app.hook_url("/gone/three")}));
+    let gone =
+        app.add_destination("gone", json!({"kind": "webhook", "url": app.hook_url("/gone/three")}));
     let lead_id = post_lead(app, "gone", "gone@example.com");
     let delivery_id = only_delivery(app, &lead_id);
     let failed = wait_for_status(app, &delivery_id, "failed", 20);
     assert_eq!(outcomes(&failed), [("gone".to_owned(), Some(410))]);
-    let destination = app.operator("GET", &format!("/v1/tenants/t_roofer/destinations/{}", gone["id"].as_str().unwrap_or_default()), None).json();
-    assert_eq!((destination["enabled"].clone(), destination["disabled_reason"].clone()), (json!(false), json!("gone")));
+    let destination = app
+        .operator(
+            "GET",
+            &format!(
+                "/v1/tenants/t_roofer/destinations/{}",
+                gone["id"].as_str().unwrap_or_default()
+            ),
+            None,
+        )
+        .json();
+    assert_eq!(
+        (destination["enabled"].clone(), destination["disabled_reason"].clone()),
+        (json!(false), json!("gone"))
+    );
     // New leads no longer go to it, and replaying to it is refused until it is switched on again.
     let next = post_lead(app, "gone", "gone2@example.com");
     assert_eq!(app.deliveries_of(&next), Vec::<Value>::new());
@@ -300,10 +395,15 @@ fn gone_disables_the_destination_and_other_4xx_are_final() {
 #[test]
 fn a_rotated_secret_signs_alongside_the_old_one_during_the_overlap() {
     let app = TestApp::get();
-    let created = app.add_destination("rotate", json!({"kind": "webhook", "url": app.hook_url("/ok/rotate")}));
+    let created = app
+        .add_destination("rotate", json!({"kind": "webhook", "url": app.hook_url("/ok/rotate")}));
     let id = created["id"].as_str().unwrap_or_default();
     let old = created["secret"].as_str().unwrap_or_default().to_owned();
-    let rotated = app.operator("POST", &format!("/v1/tenants/t_roofer/destinations/{id}/rotate-secret"), Some(&json!({"overlap_seconds": 3600})));
+    let rotated = app.operator(
+        "POST",
+        &format!("/v1/tenants/t_roofer/destinations/{id}/rotate-secret"),
+        Some(&json!({"overlap_seconds": 3600})),
+    );
     assert_eq!(rotated.status, 200, "{}", rotated.body);
     let rotated = rotated.json();
     let new = rotated["secret"].as_str().unwrap_or_default().to_owned();
@@ -339,7 +439,8 @@ fn a_bots_lead_is_stored_but_never_forwarded() {
 #[test]
 fn the_cron_sweep_queues_a_lost_delivery_again() {
     let app = TestApp::get();
-    let destination = app.add_destination("swept", json!({"kind": "webhook", "url": app.hook_url("/ok/swept")}));
+    let destination =
+        app.add_destination("swept", json!({"kind": "webhook", "url": app.hook_url("/ok/swept")}));
     // A lead whose queue message was lost: stored with a pending delivery that never reached the queue.
     let lead_id = post_lead(app, "swept", "swept@example.com");
     wait_for(20, "the first delivery", || app.hook_requests("/ok/swept").into_iter().next());
@@ -359,16 +460,28 @@ fn the_cron_sweep_queues_a_lost_delivery_again() {
 #[test]
 fn a_redirect_is_not_followed_and_ends_the_delivery() {
     let app = TestApp::get();
-    app.add_destination("moved", json!({"kind": "webhook", "url": app.hook_url("/moved/301/moved-here")}));
-    app.add_destination("moved", json!({"kind": "webhook", "url": app.hook_url("/moved/302/moved-here")}));
+    app.add_destination(
+        "moved",
+        json!({"kind": "webhook", "url": app.hook_url("/moved/301/moved-here")}),
+    );
+    app.add_destination(
+        "moved",
+        json!({"kind": "webhook", "url": app.hook_url("/moved/302/moved-here")}),
+    );
     let lead_id = post_lead(app, "moved", "moved@example.com");
     let settled = wait_for(20, "both deliveries to settle", || {
         let all = app.deliveries_of(&lead_id);
-        (all.len() == 2 && all.iter().all(|d| ["delivered", "failed", "dead"].contains(&d["status"].as_str().unwrap_or_default()))).then_some(all)
+        (all.len() == 2
+            && all.iter().all(|d| {
+                ["delivered", "failed", "dead"].contains(&d["status"].as_str().unwrap_or_default())
+            }))
+        .then_some(all)
     });
     // A 3xx is final, as a 4xx is: the operator fixes the URL; nothing is retried.
-    let mut logs: Vec<Vec<(String, Option<u64>)>> =
-        settled.iter().map(|d| outcomes(&app.delivery(d["id"].as_str().unwrap_or_default()))).collect();
+    let mut logs: Vec<Vec<(String, Option<u64>)>> = settled
+        .iter()
+        .map(|d| outcomes(&app.delivery(d["id"].as_str().unwrap_or_default())))
+        .collect();
     logs.sort();
     assert_eq!(logs, [[("refused".to_owned(), Some(301))], [("refused".to_owned(), Some(302))]]);
     assert!(settled.iter().all(|d| d["status"] == "failed"), "{settled:?}");
@@ -381,14 +494,20 @@ fn a_redirect_is_not_followed_and_ends_the_delivery() {
 #[test]
 fn a_second_rotation_waits_until_the_previous_secret_has_had_its_overlap() {
     let app = TestApp::get();
-    let rotate = |id: &str, body: Option<&Value>| app.operator("POST", &format!("/v1/tenants/t_roofer/destinations/{id}/rotate-secret"), body);
-    let created = app.add_destination("rerotate", json!({"kind": "webhook", "url": app.hook_url("/ok/rerotate")}));
+    let rotate = |id: &str, body: Option<&Value>| {
+        app.operator("POST", &format!("/v1/tenants/t_roofer/destinations/{id}/rotate-secret"), body)
+    };
+    let created = app.add_destination(
+        "rerotate",
+        json!({"kind": "webhook", "url": app.hook_url("/ok/rerotate")}),
+    );
     let id = created["id"].as_str().unwrap_or_default().to_owned();
     let first = created["secret"].as_str().unwrap_or_default().to_owned();
     let rotated = rotate(&id, Some(&json!({"overlap_seconds": 3600})));
     assert_eq!(rotated.status, 200, "{}", rotated.body);
     let second = rotated.json()["secret"].as_str().unwrap_or_default().to_owned();
-    let until = rotated.json()["previous_secret_expires_at"].as_str().unwrap_or_default().to_owned();
+    let until =
+        rotated.json()["previous_secret_expires_at"].as_str().unwrap_or_default().to_owned();
     assert!(!until.is_empty());
 
     // Rotating again now would stop the first secret before the hour it was promised: refused,
@@ -403,7 +522,10 @@ fn a_second_rotation_waits_until_the_previous_secret_has_had_its_overlap() {
     assert_eq!(verified_by_reference_library(&second, &hook), Ok(()));
 
     // Once the overlap is over, the destination rotates again.
-    let brief = app.add_destination("rerotate", json!({"kind": "webhook", "url": app.hook_url("/ok/rerotate-brief")}));
+    let brief = app.add_destination(
+        "rerotate",
+        json!({"kind": "webhook", "url": app.hook_url("/ok/rerotate-brief")}),
+    );
     let brief_id = brief["id"].as_str().unwrap_or_default().to_owned();
     assert_eq!(rotate(&brief_id, Some(&json!({"overlap_seconds": 1}))).status, 200);
     let again = wait_for(10, "the one-second overlap to end", || {
@@ -434,7 +556,11 @@ fn the_destination_cap_holds_under_concurrent_creates() {
     let app = TestApp::get();
     let path = "/v1/tenants/t_roofer/forms/packed/destinations";
     for n in 0..95 {
-        let answer = create_destination(app, path, &json!({"kind": "email", "to": format!("n{n}@roofer.example")}));
+        let answer = create_destination(
+            app,
+            path,
+            &json!({"kind": "email", "to": format!("n{n}@roofer.example")}),
+        );
         assert_eq!(answer.status, 201, "{}", answer.body);
     }
     // Ten creates at once for the last five places: the cap is checked by the insert itself.
@@ -445,11 +571,18 @@ fn the_destination_cap_holds_under_concurrent_creates() {
                 let start = &start;
                 scope.spawn(move || {
                     start.wait();
-                    create_destination(app, path, &json!({"kind": "email", "to": format!("late{n}@roofer.example")}))
+                    create_destination(
+                        app,
+                        path,
+                        &json!({"kind": "email", "to": format!("late{n}@roofer.example")}),
+                    )
                 })
             })
             .collect();
-        creates.into_iter().map(|create| create.join().unwrap_or_else(|_| panic!("a create panicked"))).collect()
+        creates
+            .into_iter()
+            .map(|create| create.join().unwrap_or_else(|_| panic!("a create panicked")))
+            .collect()
     });
     let created = answers.iter().filter(|a| a.status == 201).count();
     assert_eq!(created, 5, "{:?}", answers.iter().map(|a| a.status).collect::<Vec<_>>());
@@ -466,9 +599,14 @@ fn one_message_at_a_time_attempts_a_delivery_and_a_dead_attempts_lease_expires()
     let app = TestApp::get();
     app.add_destination("gated", json!({"kind": "webhook", "url": app.hook_url("/held/gate")}));
     app.add_destination("twice", json!({"kind": "webhook", "url": app.hook_url("/held/twice")}));
-    let stranded = app.add_destination("stranded", json!({"kind": "webhook", "url": app.hook_url("/ok/stranded")}));
+    let stranded = app.add_destination(
+        "stranded",
+        json!({"kind": "webhook", "url": app.hook_url("/ok/stranded")}),
+    );
     let stranded_lead = post_lead(app, "stranded", "stranded@example.com");
-    wait_for(20, "the stranded form's first delivery", || app.hook_requests("/ok/stranded").into_iter().next());
+    wait_for(20, "the stranded form's first delivery", || {
+        app.hook_requests("/ok/stranded").into_iter().next()
+    });
 
     // Local Queues hand the consumer one batch at a time, and the consumer handles the messages of a
     // batch at once. While a gate delivery holds the consumer, the delivery under test gets two
@@ -482,7 +620,10 @@ fn one_message_at_a_time_attempts_a_delivery_and_a_dead_attempts_lease_expires()
     // With it, two more deliveries that look lost: one whose attempt died long ago, leaving its
     // lease behind, and one whose attempt is still in hand (its lease runs another hour).
     let (expired, held) = ("msg_expiredexpiredexpired0000", "msg_heldheldheldheldheld00000");
-    let in_an_hour = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis()) + 3_600_000;
+    let in_an_hour = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis())
+        + 3_600_000;
     let stranded_id = stranded["id"].as_str().unwrap_or_default();
     app.query(&format!(
         "UPDATE deliveries SET next_attempt_at = 1000 WHERE tenant_id = 't_roofer' AND id = '{delivery_id}'; \
@@ -496,18 +637,29 @@ fn one_message_at_a_time_attempts_a_delivery_and_a_dead_attempts_lease_expires()
 
     let dropped = format!("deliveries: {delivery_id} is being attempted by another message");
     wait_for(30, "the second message to be handled", || {
-        (app.hook_requests("/held/twice").len() > 1 || app.worker_log().contains(&dropped)).then_some(())
+        (app.hook_requests("/held/twice").len() > 1 || app.worker_log().contains(&dropped))
+            .then_some(())
     });
     let requests = app.hook_requests("/held/twice");
-    assert_eq!(requests.len(), 1, "both messages reached the receiver: {:?}", requests.iter().map(|r| r.header("webhook-id")).collect::<Vec<_>>());
+    assert_eq!(
+        requests.len(),
+        1,
+        "both messages reached the receiver: {:?}",
+        requests.iter().map(|r| r.header("webhook-id")).collect::<Vec<_>>()
+    );
     assert_eq!(requests[0].header("webhook-id"), Some(delivery_id.as_str()));
     assert_eq!(requests[0].answered, 0, "the first attempt was no longer in flight");
 
     // The expired lease did not strand its delivery; the live one kept the sweep away.
     wait_for_status(app, expired, "delivered", 20);
     let untouched = app.delivery(held);
-    assert_eq!((untouched["status"].clone(), untouched["attempts"].clone()), (json!("pending"), json!(0)));
-    assert!(!app.hook_requests("/ok/stranded").iter().any(|r| r.header("webhook-id") == Some(held)));
+    assert_eq!(
+        (untouched["status"].clone(), untouched["attempts"].clone()),
+        (json!("pending"), json!(0))
+    );
+    assert!(
+        !app.hook_requests("/ok/stranded").iter().any(|r| r.header("webhook-id") == Some(held))
+    );
 
     app.release("twice");
     let delivered = wait_for_status(app, &delivery_id, "delivered", 20);

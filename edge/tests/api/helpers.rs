@@ -2,11 +2,11 @@
 //! treats a status code as an error.
 
 use crate::receiver::{self, Received, Receiver, Reply};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
-use xtask::stack::{form_seed, Stack, StackOptions};
+use xtask::stack::{Stack, StackOptions, form_seed};
 use xtask::tools::Tools;
 
 pub const ROOFER_ORIGIN: &str = "https://roofer.example";
@@ -37,7 +37,10 @@ pub const TWILIO_FROM: &str = "+15005550006";
 /// Four attempts, a second apart: the Standard Webhooks schedule, shortened for tests.
 pub const RETRY_SCHEDULE: &str = "1,1,1";
 /// Forms whose leads the forwarding tests follow, one per test so their destinations never mix.
-pub const RELAY_FORMS: &[&str] = &["relay", "flaky", "dead", "gone", "refused", "rotate", "spammed", "swept", "isolated", "crowded", "slow", "moved", "rerotate", "packed", "gated", "twice", "stranded"];
+pub const RELAY_FORMS: &[&str] = &[
+    "relay", "flaky", "dead", "gone", "refused", "rotate", "spammed", "swept", "isolated",
+    "crowded", "slow", "moved", "rerotate", "packed", "gated", "twice", "stranded",
+];
 
 /// An answer, read whole.
 #[derive(Debug)]
@@ -119,7 +122,10 @@ fn seed() -> String {
         ("retry", limit(1, 1000)),
         ("v6", limit(3, 1000)),
         ("timed", json!({"min_fill_seconds": 2})),
-        ("aged", json!({"min_fill_seconds": 2, "rate_limit": {"per_client": {"limit": 1000, "window_seconds": 60}}})),
+        (
+            "aged",
+            json!({"min_fill_seconds": 2, "rate_limit": {"per_client": {"limit": 1000, "window_seconds": 60}}}),
+        ),
         ("human", turnstile(receiver::TURNSTILE_PASSES)),
         ("robot", turnstile(receiver::TURNSTILE_FAILS)),
         ("spent", turnstile(receiver::TURNSTILE_SPENT)),
@@ -139,11 +145,15 @@ impl TestApp {
             let turnstile = started(Receiver::start(receiver::siteverify));
             let recovered = Arc::new(Mutex::new(Vec::new()));
             let released = Arc::new(Mutex::new(Vec::new()));
-            let hooks = started(Receiver::start(hook(Arc::clone(&recovered), Arc::clone(&released))));
+            let hooks =
+                started(Receiver::start(hook(Arc::clone(&recovered), Arc::clone(&released))));
             let email = started(Receiver::start(|_| (200, r#"{"id":"email_1"}"#.to_owned())));
-            let sms = started(Receiver::start(|_| (201, r#"{"sid":"SM1","status":"queued"}"#.to_owned())));
+            let sms = started(Receiver::start(|_| {
+                (201, r#"{"sid":"SM1","status":"queued"}"#.to_owned())
+            }));
             let operator_token = xtask::stack::random_hex(24).unwrap_or_else(|e| panic!("{e}"));
-            let persist = std::env::temp_dir().join(format!("inlet-api-test-{}", std::process::id()));
+            let persist =
+                std::env::temp_dir().join(format!("inlet-api-test-{}", std::process::id()));
             let vars = [
                 ("TURNSTILE_BASE_URL", turnstile.url.as_str()),
                 ("INLET_OPERATOR_TOKEN", &operator_token),
@@ -159,9 +169,20 @@ impl TestApp {
             ];
             let vars = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
             let options = StackOptions { port: None, persist, fresh: true, seed_sql: seed(), vars };
-            let stack = Stack::start(&Tools::locate(), options).unwrap_or_else(|e| panic!("stack: {e}"));
+            let stack =
+                Stack::start(&Tools::locate(), options).unwrap_or_else(|e| panic!("stack: {e}"));
             let agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
-            TestApp { stack, agent, turnstile, hooks, email, sms, recovered, released, operator_token }
+            TestApp {
+                stack,
+                agent,
+                turnstile,
+                hooks,
+                email,
+                sms,
+                recovered,
+                released,
+                operator_token,
+            }
         })
     }
 
@@ -170,13 +191,21 @@ impl TestApp {
     }
 
     /// Sends a request with the given headers and body.
-    pub fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&str>) -> Answer {
+    pub fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> Answer {
         let mut request = ureq::http::Request::builder().method(method).uri(self.url(path));
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
         let result = match body {
-            Some(body) => self.agent.run(request.body(body.to_owned()).unwrap_or_else(|e| panic!("{e}"))),
+            Some(body) => {
+                self.agent.run(request.body(body.to_owned()).unwrap_or_else(|e| panic!("{e}")))
+            }
             None => self.agent.run(request.body(()).unwrap_or_else(|e| panic!("{e}"))),
         };
         let mut response = result.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
@@ -207,13 +236,19 @@ impl TestApp {
     /// The form's token as the widget gets it, with the GET that serves the form.
     pub fn form_token(&self, form_id: &str) -> String {
         let answer = self.get_path(&format!("/v1/forms/{form_id}"));
-        answer.header("inlet-form-token").unwrap_or_else(|| panic!("no token: {answer:?}")).to_owned()
+        answer
+            .header("inlet-form-token")
+            .unwrap_or_else(|| panic!("no token: {answer:?}"))
+            .to_owned()
     }
 
     /// A token for `form_id` as the Worker would have issued it at `issued_ms`, signed with the
     /// stack's own secret, to stand for a token served long ago.
     pub fn token_issued_at(&self, form_id: &str, issued_ms: u64) -> String {
-        let secret = self.stack.worker_var("INLET_SECRET").unwrap_or_else(|| panic!("the stack has no INLET_SECRET"));
+        let secret = self
+            .stack
+            .worker_var("INLET_SECRET")
+            .unwrap_or_else(|| panic!("the stack has no INLET_SECRET"));
         inlet_edge::spam::form_token(secret.as_bytes(), form_id, issued_ms)
     }
 
@@ -246,7 +281,11 @@ impl TestApp {
 
     /// Adds a destination to a form of `t_roofer` and returns it as created (with its secret).
     pub fn add_destination(&self, form_id: &str, request: Value) -> Value {
-        let answer = self.operator("POST", &format!("/v1/tenants/t_roofer/forms/{form_id}/destinations"), Some(&request));
+        let answer = self.operator(
+            "POST",
+            &format!("/v1/tenants/t_roofer/forms/{form_id}/destinations"),
+            Some(&request),
+        );
         assert_eq!(answer.status, 201, "{}", answer.body);
         answer.json()
     }
@@ -289,7 +328,11 @@ impl TestApp {
 
     /// The deliveries of one lead of `t_roofer`.
     pub fn deliveries_of(&self, lead_id: &str) -> Vec<Value> {
-        let answer = self.operator("GET", &format!("/v1/tenants/t_roofer/deliveries?lead_id={lead_id}"), None);
+        let answer = self.operator(
+            "GET",
+            &format!("/v1/tenants/t_roofer/deliveries?lead_id={lead_id}"),
+            None,
+        );
         assert_eq!(answer.status, 200, "{}", answer.body);
         answer.json()["items"].as_array().cloned().unwrap_or_default()
     }
@@ -307,31 +350,48 @@ fn assert_documented(method: &str, path: &str, answer: &Answer) {
     let doc = DOC.get_or_init(|| serde_json::from_str(inlet_edge::OPENAPI).unwrap_or_default());
     let path = path.split('?').next().unwrap_or(path);
     let Some(paths) = doc["paths"].as_object() else { panic!("no paths in the OpenAPI document") };
-    let Some((template, item)) = paths.iter().find(|(template, _)| matches_template(template, path)) else {
+    let Some((template, item)) =
+        paths.iter().find(|(template, _)| matches_template(template, path))
+    else {
         return; // not an API operation (static assets, unknown paths)
     };
     let method = if method == "HEAD" { "get".to_owned() } else { method.to_ascii_lowercase() };
     let Some(operation) = item.get(&method) else {
-        assert_eq!(answer.status, 405, "{method} {template} is not documented but answered {}", answer.status);
+        assert_eq!(
+            answer.status, 405,
+            "{method} {template} is not documented but answered {}",
+            answer.status
+        );
         return;
     };
     let status = answer.status.to_string();
     let response = operation["responses"].get(&status).unwrap_or_else(|| {
-        panic!("{method} {template} answered {status}, which the OpenAPI document does not list: {}", answer.body)
+        panic!(
+            "{method} {template} answered {status}, which the OpenAPI document does not list: {}",
+            answer.body
+        )
     });
     let response = match response["$ref"].as_str() {
         Some(reference) => doc.pointer(reference.trim_start_matches('#')).unwrap_or(response),
         None => response,
     };
-    if let (Some(content), Some(actual)) = (response["content"].as_object(), answer.header("content-type")) {
+    if let (Some(content), Some(actual)) =
+        (response["content"].as_object(), answer.header("content-type"))
+    {
         let essence = actual.split(';').next().unwrap_or_default().trim();
-        assert!(content.contains_key(essence), "{method} {template} {status} sent {actual}, documented {:?}", content.keys());
+        assert!(
+            content.contains_key(essence),
+            "{method} {template} {status} sent {actual}, documented {:?}",
+            content.keys()
+        );
     }
 }
 
 fn matches_template(template: &str, path: &str) -> bool {
-    let (template, path): (Vec<&str>, Vec<&str>) = (template.split('/').collect(), path.split('/').collect());
-    template.len() == path.len() && template.iter().zip(&path).all(|(t, p)| t.starts_with('{') || t == p)
+    let (template, path): (Vec<&str>, Vec<&str>) =
+        (template.split('/').collect(), path.split('/').collect());
+    template.len() == path.len()
+        && template.iter().zip(&path).all(|(t, p)| t.starts_with('{') || t == p)
 }
 
 /// Polls `check` until it returns `Some`, for up to `seconds`.
@@ -354,7 +414,10 @@ pub fn wait_for<T>(seconds: u64, what: &str, mut check: impl FnMut() -> Option<T
 /// answers 400; `/moved/{status}/{name}` answers that 3xx with `Location: /ok/{name}`; `/held/{name}`
 /// holds each request until `release(name)` (at most 14 s, under the attempt's 15 s timeout), then
 /// answers 200.
-fn hook(recovered: Arc<Mutex<Vec<String>>>, released: Arc<Mutex<Vec<String>>>) -> impl Fn(&Received) -> Reply + Send + Sync {
+fn hook(
+    recovered: Arc<Mutex<Vec<String>>>,
+    released: Arc<Mutex<Vec<String>>>,
+) -> impl Fn(&Received) -> Reply + Send + Sync {
     let seen: Mutex<HashMap<String, u32>> = Mutex::new(HashMap::new());
     move |request| {
         let count = seen.lock().map(|mut seen| {
@@ -377,11 +440,17 @@ fn hook(recovered: Arc<Mutex<Vec<String>>>, released: Arc<Mutex<Vec<String>>>) -
             ["bad", ..] => 400,
             ["moved", code, name] => {
                 let location = vec![("location".to_owned(), format!("/ok/{name}"))];
-                return Reply { status: code.parse().unwrap_or(301), headers: location, body: "{}".to_owned() };
+                return Reply {
+                    status: code.parse().unwrap_or(301),
+                    headers: location,
+                    body: "{}".to_owned(),
+                };
             }
             ["held", name] => {
                 let deadline = Instant::now() + Duration::from_secs(14);
-                while Instant::now() < deadline && !released.lock().is_ok_and(|r| r.iter().any(|n| n == name)) {
+                while Instant::now() < deadline
+                    && !released.lock().is_ok_and(|r| r.iter().any(|n| n == name))
+                {
                     std::thread::sleep(Duration::from_millis(50));
                 }
                 200

@@ -1,6 +1,6 @@
 //! Health, form definitions, the iframe page, and the shape of errors outside intake.
 
-use crate::helpers::{TestApp, ROOFER_ORIGIN};
+use crate::helpers::{ROOFER_ORIGIN, TestApp};
 
 #[test]
 fn health_answers() {
@@ -30,7 +30,10 @@ fn the_openapi_document_is_served() {
     let answer = TestApp::get().get_path("/v1/openapi.json");
     assert_eq!(answer.status, 200);
     assert_eq!(answer.json()["openapi"], "3.1.0");
-    assert_eq!(answer.json(), serde_json::from_str::<serde_json::Value>(inlet_edge::OPENAPI).unwrap_or_default());
+    assert_eq!(
+        answer.json(),
+        serde_json::from_str::<serde_json::Value>(inlet_edge::OPENAPI).unwrap_or_default()
+    );
 }
 
 #[test]
@@ -54,7 +57,10 @@ fn the_iframe_page_embeds_the_widget_and_only_on_the_forms_sites() {
     assert!(answer.body.contains("<title>Roof quote</title>"));
     let csp = answer.header("content-security-policy").unwrap_or_default();
     assert!(csp.contains("frame-ancestors https://roofer.example"), "{csp}");
-    assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval'") && !csp.contains("unsafe-inline"), "{csp}");
+    assert!(
+        csp.contains("script-src 'self' 'wasm-unsafe-eval'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
 
     let missing = app.get_path("/embed/nope");
     assert_eq!(missing.status, 404);
@@ -68,7 +74,13 @@ fn the_iframe_page_embeds_the_widget_and_only_on_the_forms_sites() {
 #[test]
 fn widget_assets_are_served_for_other_origins() {
     let app = TestApp::get();
-    for path in ["/widget.js", "/widget.css", "/frame.js", "/pkg/inlet_widget.js", "/pkg/inlet_widget_bg.wasm"] {
+    for path in [
+        "/widget.js",
+        "/widget.css",
+        "/frame.js",
+        "/pkg/inlet_widget.js",
+        "/pkg/inlet_widget_bg.wasm",
+    ] {
         let answer = app.get_path(path);
         assert_eq!(answer.status, 200, "{path}");
         assert_eq!(answer.header("access-control-allow-origin"), Some("*"), "{path}");

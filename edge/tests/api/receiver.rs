@@ -24,6 +24,11 @@ pub fn siteverify(request: &Received) -> (u16, String) {
         _ => (false, Some("invalid-input-secret")),
     };
     let codes: Vec<&str> = code.into_iter().collect();
-    let hostname = if body["response"] == ELSEWHERE_TOKEN { "attacker.example" } else { "roofer.example" };
-    (200, serde_json::json!({"success": success, "error-codes": codes, "hostname": hostname}).to_string())
+    let hostname =
+        if body["response"] == ELSEWHERE_TOKEN { "attacker.example" } else { "roofer.example" };
+    (
+        200,
+        serde_json::json!({"success": success, "error-codes": codes, "hostname": hostname})
+            .to_string(),
+    )
 }

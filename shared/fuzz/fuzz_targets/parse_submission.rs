@@ -4,7 +4,7 @@
 
 #![no_main]
 
-use inlet_shared::{field_errors, Country, Email, FormDefinition, Lead, LeadSubmission, Phone};
+use inlet_shared::{Country, Email, FormDefinition, Lead, LeadSubmission, Phone, field_errors};
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 
@@ -26,7 +26,10 @@ fuzz_target!(|data: &[u8]| {
                     assert_eq!(Email::parse(email.as_str()).as_ref(), Ok(email));
                 }
                 if let Some(phone) = lead.phone() {
-                    assert_eq!(Phone::parse(phone.as_str(), Country::default()).as_ref(), Ok(phone));
+                    assert_eq!(
+                        Phone::parse(phone.as_str(), Country::default()).as_ref(),
+                        Ok(phone)
+                    );
                 }
                 assert_eq!(lead.context(), &lead.context().sanitised());
             }
