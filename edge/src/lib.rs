@@ -2,43 +2,33 @@
 //! destinations and deliveries, the delivery queues' consumer, and (in later issues) the dashboard.
 //! Only this crate knows D1, Queues, HTTP status codes and secrets.
 //!
-//! `app` routes and handles requests, `admin` the operator API, `deliver` the queues and the cron
-//! sweep; `store` is the only module with SQL. The modules `route`, `problem`, `reply`, `cors`, `ids`,
-//! `page`, `destination`, `forward`, `retry` and `webhook` are plain functions of their inputs, tested
-//! natively. This file is the thin shell that wires the runtime's events to them.
+//! The layers, each importing only those before it (ARCHITECTURE.md, "The edge's layers"): `base`
+//! (configuration, clock, ids, crypto, outbound requests, D1 helpers; no HTTP), `http` (replies,
+//! problems, request reading, CORS), the capabilities (`forms`, `intake`, `forwarding`, each with its
+//! model, store, HTTP API and, where it has one, queue consumer), and `router`, the only module that
+//! reaches a capability's HTTP API. This file wires the runtime's events to them and reads the clock
+//! once per event.
 
-mod admin;
-mod app;
-pub mod cors;
-mod deliver;
-pub mod destination;
-pub mod forward;
-pub mod ids;
-pub mod limit;
-mod limiter;
-pub mod page;
-pub mod problem;
-pub mod reply;
-pub mod retry;
-pub mod route;
-pub mod settings;
-pub mod spam;
-mod store;
-mod turnstile;
-pub mod webhook;
+pub mod base;
+pub mod forms;
+pub mod forwarding;
+pub mod http;
+pub mod intake;
+pub mod router;
 
-pub use limiter::IntakeLimiter;
+use base::clock;
+use worker::{
+    Context, Env, MessageBatch, Request, Response, ScheduleContext, ScheduledEvent, event,
+};
+
+pub use intake::limiter::IntakeLimiter;
 
 /// The OpenAPI 3.1 document of the public API, served at `/v1/openapi.json`.
 pub const OPENAPI: &str = include_str!("../openapi.json");
-use worker::{
-    Context, Env, Headers, MessageBatch, Request, Response, ResponseBuilder, ScheduleContext,
-    ScheduledEvent, event,
-};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
-    Ok(into_response(app::handle(req, &env).await))
+    Ok(router::handle(req, &env).await.into_response())
 }
 
 /// Both delivery queues: attempts, and the dead-letter queue that marks deliveries dead.
@@ -48,29 +38,16 @@ async fn queue(
     env: Env,
     _ctx: Context,
 ) -> worker::Result<()> {
-    deliver::consume(batch, &env).await;
+    forwarding::queue::consume(batch, &env, clock::now()).await;
     Ok(())
 }
 
 /// The cron trigger: re-queues deliveries whose queue message was lost.
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
-    match deliver::sweep(&env).await {
+    match forwarding::queue::sweep(&env, clock::now()).await {
         Ok(0) => {}
         Ok(count) => worker::console_log!("sweep: queued {count} overdue deliveries again"),
-        Err(error) => worker::console_error!("sweep: {error}"),
+        Err(fault) => worker::console_error!("sweep: {fault}"),
     }
-}
-
-fn into_response(reply: reply::Reply) -> Response {
-    let headers = Headers::new();
-    for (name, value) in &reply.headers {
-        // Names are our own constants and values our own strings; a value the runtime refuses is
-        // dropped rather than failing the whole answer.
-        if headers.set(name, value).is_err() {
-            worker::console_warn!("dropped header {name}");
-        }
-    }
-    let builder = ResponseBuilder::new().with_status(reply.status).with_headers(headers);
-    if reply.body.is_empty() { builder.empty() } else { builder.fixed(reply.body) }
 }

@@ -2,6 +2,8 @@
 //! treats a status code as an error.
 
 use crate::receiver::{self, Received, Receiver, Reply};
+use inlet_edge::base::clock::Timestamp;
+use inlet_edge::base::ids::FormId;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -249,7 +251,8 @@ impl TestApp {
             .stack
             .worker_var("INLET_SECRET")
             .unwrap_or_else(|| panic!("the stack has no INLET_SECRET"));
-        inlet_edge::spam::form_token(secret.as_bytes(), form_id, issued_ms)
+        let (form_id, issued) = (FormId::from(form_id), Timestamp::from_ms(issued_ms));
+        inlet_edge::forms::model::form_token(secret.as_bytes(), &form_id, issued)
     }
 
     /// Runs SQL on the stack's D1. Each call is a second `wrangler d1 execute` process on the SQLite file

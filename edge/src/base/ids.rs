@@ -1,0 +1,146 @@
+//! The ids that cross module boundaries, as types: a tenant's id cannot be passed where a form's is
+//! expected. And the formats of the ids the edge makes; randomness comes in as an argument (the
+//! caller reads it from `random`), so the formats are testable natively.
+//!
+//! An id type holds a string that was either made here, read from D1, or checked by [`is_id`] as a
+//! path segment: callers look ids up, they never trust one to exist.
+
+use serde::{Deserialize, Serialize};
+
+/// Longest id the API looks up; anything longer cannot exist and is answered 404 without touching D1.
+pub const MAX_ID_LEN: usize = 64;
+
+const ALPHABET: &[u8; 32] = b"0123456789abcdefghjkmnpqrstvwxyz"; // Crockford base32, lower case
+
+/// Ids are short, URL-safe and have no dots: `demo`, `t_demo`, `ld_3kq9...`.
+pub fn is_id(text: &str) -> bool {
+    !text.is_empty()
+        && text.len() <= MAX_ID_LEN
+        && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(id: &str) -> $name {
+                $name(id.to_owned())
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(id: String) -> $name {
+                $name(id)
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A business: the leading key of every table.
+    TenantId
+);
+id_type!(
+    /// A form's public id, the one in its embed code (`demo`, `f_...`).
+    FormId
+);
+id_type!(
+    /// A lead: `ld_` and 26 base32 characters encoding 128 random bits, so ids are unguessable and
+    /// can appear in links without revealing how many leads a business has.
+    LeadId
+);
+id_type!(
+    /// A destination: `dst_` and 128 random bits.
+    DestinationId
+);
+id_type!(
+    /// A delivery: `msg_` and 128 random bits. It is the Standard Webhooks `webhook-id`, the same on
+    /// every attempt, so receivers can drop duplicates.
+    DeliveryId
+);
+
+impl LeadId {
+    pub fn new(random: [u8; 16]) -> LeadId {
+        LeadId(format!("ld_{}", base32(&random)))
+    }
+}
+
+impl DestinationId {
+    pub fn new(random: [u8; 16]) -> DestinationId {
+        DestinationId(format!("dst_{}", base32(&random)))
+    }
+}
+
+impl DeliveryId {
+    pub fn new(random: [u8; 16]) -> DeliveryId {
+        DeliveryId(format!("msg_{}", base32(&random)))
+    }
+}
+
+fn base32(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 8 / 5 + 1);
+    let (mut buffer, mut bits) = (0u32, 0u32);
+    for &byte in bytes {
+        buffer = (buffer << 8) | u32::from(byte);
+        bits += 8;
+        while bits >= 5 {
+            bits -= 5;
+            out.push(char::from(ALPHABET[((buffer >> bits) & 31) as usize]));
+        }
+    }
+    if bits > 0 {
+        out.push(char::from(ALPHABET[((buffer << (5 - bits)) & 31) as usize]));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(LeadId::new([0; 16]).as_str(), format!("ld_{}", "0".repeat(26)));
+        assert_eq!(LeadId::new([0xff; 16]).as_str(), format!("ld_{}w", "z".repeat(25)));
+        assert_eq!(base32(b"f"), "cr");
+        assert_eq!(base32(b"foobar"), "csqpyrk1e8");
+        let id = LeadId::new(*b"0123456789abcdef");
+        assert_eq!(id.as_str().len(), 29);
+        assert!(is_id(id.as_str()));
+        assert!(is_id(DestinationId::new([7; 16]).as_str()));
+        assert!(DeliveryId::new([0; 16]).as_str().starts_with("msg_"));
+    }
+
+    #[test]
+    fn ids_are_short_url_safe_segments() {
+        for good in ["demo", "t_1", "f_1-a", &"a".repeat(MAX_ID_LEN)] {
+            assert!(is_id(good), "{good}");
+        }
+        for bad in ["", "a.b", "%2e%2e", "a/b", "a b", &"a".repeat(MAX_ID_LEN + 1)] {
+            assert!(!is_id(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ids_serialise_as_plain_strings() {
+        let id = TenantId::from("t_demo");
+        assert_eq!(serde_json::to_string(&id).ok().as_deref(), Some(r#""t_demo""#));
+        assert_eq!(serde_json::from_str::<TenantId>(r#""t_demo""#).ok(), Some(id));
+    }
+}

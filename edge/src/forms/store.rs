@@ -1,0 +1,47 @@
+//! Forms in D1. The one query that does not name a tenant is the public lookup of a form by its
+//! public id, which is how a request learns its tenant in the first place.
+
+use crate::base::database::{StoreError, from_json};
+use crate::base::ids::{FormId, TenantId};
+use crate::forms::model::StoredForm;
+use serde::Deserialize;
+use worker::D1Database;
+
+#[derive(Deserialize)]
+struct FormRow {
+    tenant_id: TenantId,
+    definition: String,
+    allowed_origins: String,
+    settings: String,
+}
+
+pub async fn find_form(
+    db: &D1Database,
+    form_id: &FormId,
+) -> Result<Option<StoredForm>, StoreError> {
+    let row = db
+        .prepare("SELECT tenant_id, definition, allowed_origins, settings FROM forms WHERE id = ?1")
+        .bind(&[form_id.as_str().into()])?
+        .first::<FormRow>(None)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    Ok(Some(StoredForm {
+        tenant_id: row.tenant_id,
+        id: form_id.clone(),
+        definition: from_json(&row.definition, &format!("form {form_id}: definition"))?,
+        allowed_origins: from_json(
+            &row.allowed_origins,
+            &format!("form {form_id}: allowed_origins"),
+        )?,
+        settings: from_json(&row.settings, &format!("form {form_id}: settings"))?,
+    }))
+}
+
+/// A form of `tenant_id`: `None` if the tenant has no such form.
+pub async fn find_tenant_form(
+    db: &D1Database,
+    tenant_id: &TenantId,
+    form_id: &FormId,
+) -> Result<Option<StoredForm>, StoreError> {
+    Ok(find_form(db, form_id).await?.filter(|form| form.tenant_id == *tenant_id))
+}
