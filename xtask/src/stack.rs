@@ -117,7 +117,7 @@ impl Stack {
                 let log = std::fs::read_to_string(log_path).unwrap_or_default();
                 return Err(format!("wrangler dev exited ({status}):\n{log}"));
             }
-            if ureq::get(&health).call().is_ok() {
+            if answered(&health) {
                 return Ok(());
             }
             std::thread::sleep(Duration::from_millis(250));
@@ -221,6 +221,23 @@ fn register(group: u32) -> Result {
 }
 
 /// Waits up to `patience` for every stack group named in `registry` to be empty; returns how many
+/// Whether the Worker itself answered `url`: a 200, or its own 500 problem (a Worker started with a
+/// malformed setting answers every request so, and the tests of that need it started). Anything
+/// else, wrangler's own error pages included, means not yet.
+fn answered(url: &str) -> bool {
+    let agent: ureq::Agent =
+        ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let Ok(mut response) = agent.get(url).call() else { return false };
+    match response.status().as_u16() {
+        200 => true,
+        500 => response
+            .body_mut()
+            .read_to_string()
+            .is_ok_and(|body| body.contains("\"internal_error\"")),
+        _ => false,
+    }
+}
+
 /// stacks there were, or the processes still running.
 pub fn wait_for_registered_stacks(registry: &Path, patience: Duration) -> Result<usize> {
     let text = std::fs::read_to_string(registry).unwrap_or_default();
