@@ -8,6 +8,7 @@ pub mod build;
 pub mod examples;
 pub mod receiver;
 pub mod stack;
+pub mod tidy;
 pub mod tools;
 
 use std::path::{Path, PathBuf};

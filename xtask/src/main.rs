@@ -27,6 +27,8 @@ usage: cargo xtask <task>
   fuzz          fuzz shared's parsing for INLET_FUZZ_SECONDS (default 60) with cargo-fuzz
   sizes         build, then print the widget's bytes on the wire and the Worker's upload size
   deploy-check  build, then `wrangler deploy --dry-run` into target/deploy-dry-run (no account needed)
+  tidy          check the repository's own rules (SQL only in store modules, no panics outside
+                tests, a `//!` paragraph atop every file, the edge's layers) and print each violation
 ";
 
 fn main() -> ExitCode {
@@ -49,6 +51,7 @@ fn main() -> ExitCode {
         }
         "build" => tools.setup(false).and_then(|()| build_all(&tools)),
         "setup" => tools.setup(true),
+        "tidy" => tidy(),
         "sizes" => {
             tools.setup(false).and_then(|()| build_all(&tools)).and_then(|()| build::print_sizes())
         }
@@ -157,6 +160,16 @@ fn fuzz(tools: &Tools, seconds: u32) -> Result {
         .current_dir(root())
         .env("RUSTC_BOOTSTRAP", "1")
         .env("CARGO_TARGET_DIR", root().join("target/fuzz")))
+}
+
+/// Prints every rule's outcome, and fails if any rule does.
+fn tidy() -> Result {
+    let outcomes = xtask::tidy::check(&root())?;
+    for outcome in &outcomes {
+        print!("{}", outcome.report());
+    }
+    let failed = outcomes.iter().filter(|outcome| !outcome.passed()).count();
+    if failed == 0 { Ok(()) } else { Err(format!("{failed} of {} rules failed", outcomes.len())) }
 }
 
 fn deploy_check(tools: &Tools) -> Result {
