@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use xtask::stack::{self, Stack, StackOptions};
 use xtask::tools::{self, Tools};
-use xtask::{Result, build, examples, root, run};
+use xtask::{Result, build, examples, root, run, tidy};
 
 const HELP: &str = "\
 usage: cargo xtask <task>
@@ -15,7 +15,9 @@ usage: cargo xtask <task>
   dev           install what is missing, build, migrate and seed local D1, start the Worker and the
                 examples, print their URLs (Ctrl-C stops; INLET_PORT, INLET_EXAMPLES_PORT and
                 INLET_STATE choose the ports, default 8787 and 8788, and the local state folder)
-  test          install what is missing, build, run every test; ends with `N passed, N failed`
+  test          the gates first (clippy for the host and for wasm32, `cargo fmt --check`, tidy's
+                rules), then install what is missing, build, run every test; each gate and each
+                tidy rule counts as one test; ends with `N passed, N failed`
   e2e           install, build, and run only the browser tests
   build         release builds of the widget (www/pkg) and the Worker (edge/build)
   setup         install the tools only (Rust target, wasm-bindgen, worker-build, npm packages, Chromium)
@@ -164,12 +166,18 @@ fn fuzz(tools: &Tools, seconds: u32) -> Result {
 
 /// Prints every rule's outcome, and fails if any rule does.
 fn tidy() -> Result {
-    let outcomes = xtask::tidy::check(&root())?;
+    let outcomes = checked_and_printed()?;
+    let failed = outcomes.iter().filter(|outcome| !outcome.passed()).count();
+    if failed == 0 { Ok(()) } else { Err(format!("{failed} of {} rules failed", outcomes.len())) }
+}
+
+/// Checks tidy's rules against the repository and prints each outcome.
+fn checked_and_printed() -> Result<Vec<tidy::Outcome>> {
+    let outcomes = tidy::check(&root())?;
     for outcome in &outcomes {
         print!("{}", outcome.report());
     }
-    let failed = outcomes.iter().filter(|outcome| !outcome.passed()).count();
-    if failed == 0 { Ok(()) } else { Err(format!("{failed} of {} rules failed", outcomes.len())) }
+    Ok(outcomes)
 }
 
 fn deploy_check(tools: &Tools) -> Result {
@@ -207,6 +215,23 @@ impl Tally {
             self.failed += count(n);
         }
     }
+
+    /// Counts a check that is one test: a pass if it succeeded, else a failure, said why.
+    fn count(&mut self, check: &str, result: Result) {
+        match result {
+            Ok(()) => self.passed += 1,
+            Err(message) => {
+                eprintln!("{check} failed: {message}");
+                self.failed += 1;
+            }
+        }
+    }
+
+    /// Prints the summary line, and fails if anything failed.
+    fn finish(&self) -> Result {
+        println!("{} passed, {} failed", self.passed, self.failed);
+        if self.failed == 0 { Ok(()) } else { Err(format!("{} failed", self.failed)) }
+    }
 }
 
 /// Runs a test command, echoing its output and counting its results. A runner that fails without
@@ -235,8 +260,7 @@ fn e2e(tools: &Tools) -> Result {
     build_all(tools)?;
     let mut tally = Tally::default();
     browser_tests(tools, &mut tally)?;
-    println!("{} passed, {} failed", tally.passed, tally.failed);
-    if tally.failed == 0 { Ok(()) } else { Err(format!("{} failed", tally.failed)) }
+    tally.finish()
 }
 
 /// The examples in headless Chromium against a fresh stack.
@@ -268,10 +292,67 @@ fn browser_tests(tools: &Tools, tally: &mut Tally) -> Result {
     run_tests(&mut command, tally)
 }
 
+/// The quality gates, each one count, every one run whatever the others do: clippy for the host and
+/// for wasm32, formatting (the workspace, and shared/fuzz, which is a workspace of its own), and each
+/// of tidy's rules.
+fn gates(tally: &mut Tally) {
+    let cargo = |args: &[&str]| {
+        let mut command = Command::new("cargo");
+        command.args(args).current_dir(root());
+        command
+    };
+    let clippy =
+        run(&mut cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]));
+    tally.count("clippy (host)", clippy);
+    // For wasm32, the libraries only: no test target builds there, since proptest, a dev-dependency
+    // of all three, needs getrandom's `wasm_js` feature. Their tests run natively instead.
+    let clippy = tools::ensure_wasm_target().and_then(|()| {
+        run(&mut cargo(&[
+            "clippy",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--package",
+            "inlet-shared",
+            "--package",
+            "inlet-widget",
+            "--package",
+            "inlet-edge",
+            "--lib",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    });
+    tally.count("clippy (wasm32)", clippy);
+    // Both run, so that one run names every file out of format.
+    let formatted = [
+        run(&mut cargo(&["fmt", "--all", "--check"])),
+        run(&mut cargo(&["fmt", "--check", "--manifest-path", "shared/fuzz/Cargo.toml"])),
+    ];
+    tally.count("formatting", formatted.into_iter().collect());
+    match checked_and_printed() {
+        Ok(outcomes) => {
+            for outcome in outcomes {
+                let failed = outcome.violations.len();
+                let result =
+                    if failed == 0 { Ok(()) } else { Err(format!("{failed} violation(s)")) };
+                tally.count(&format!("tidy: {}", outcome.rule), result);
+            }
+        }
+        Err(message) => tally.count("tidy", Err(message)),
+    }
+}
+
 fn test(tools: &Tools) -> Result {
-    tools.setup(true)?;
-    build_all(tools)?;
     let mut tally = Tally::default();
+    // The gates first: they need neither the tools nor the builds, so a lint, a formatting slip or a
+    // broken rule shows within minutes, not after every suite.
+    gates(&mut tally);
+    if let Err(message) = tools.setup(true).and_then(|()| build_all(tools)) {
+        // The suites need the tools and the builds; what ran so far is still counted.
+        tally.count("setup and build", Err(message));
+        return tally.finish();
+    }
     // Every stack the tests start notes its process group here, to be checked at the end.
     let registry = root().join("target/inlet-stacks.txt");
     let _ = std::fs::remove_file(&registry);
@@ -292,48 +373,22 @@ fn test(tools: &Tools) -> Result {
     // shared's parsing under the fuzzer: a crash or a broken invariant fails the run.
     let fuzzed =
         tools.setup_fuzz().and_then(|()| fuzz(tools, env_seconds("INLET_FUZZ_SECONDS", 30)?));
-    match fuzzed {
-        Ok(()) => tally.passed += 1,
-        Err(message) => {
-            eprintln!("fuzzing failed: {message}");
-            tally.failed += 1;
-        }
-    }
+    tally.count("fuzzing", fuzzed);
 
     // The widget's bytes on the wire, against its budget (deterministic: pinned toolchain and tools).
-    match build::print_sizes() {
-        Ok(()) => tally.passed += 1,
-        Err(message) => {
-            eprintln!("size check failed: {message}");
-            tally.failed += 1;
-        }
-    }
+    tally.count("size check", build::print_sizes());
 
     // Deployable as it stands: the bundle wrangler would upload builds offline, with no account.
-    match deploy_check(tools) {
-        Ok(()) => tally.passed += 1,
-        Err(message) => {
-            eprintln!("deploy check failed: {message}");
-            tally.failed += 1;
-        }
-    }
+    tally.count("deploy check", deploy_check(tools));
 
     // Nothing the tests started is left running: test binaries keep their stack in a `static` that is
     // never dropped, so this checks the watchdog that stops it when the binary exits.
-    match stack::wait_for_registered_stacks(&registry, stack::STOP_GRACE + Duration::from_secs(10))
-    {
-        Ok(count) => {
-            println!("no process left of the {count} stacks the tests started");
-            tally.passed += 1;
-        }
-        Err(message) => {
-            eprintln!("leftover check failed: {message}");
-            tally.failed += 1;
-        }
-    }
+    let patience = stack::STOP_GRACE + Duration::from_secs(10);
+    let left = stack::wait_for_registered_stacks(&registry, patience)
+        .map(|count| println!("no process left of the {count} stacks the tests started"));
+    tally.count("leftover check", left);
 
-    println!("{} passed, {} failed", tally.passed, tally.failed);
-    if tally.failed == 0 { Ok(()) } else { Err(format!("{} failed", tally.failed)) }
+    tally.finish()
 }
 
 #[cfg(test)]
@@ -354,5 +409,15 @@ mod tests {
             tally.read(line);
         }
         assert_eq!((tally.passed, tally.failed), (43, 3));
+    }
+
+    #[test]
+    fn a_check_counts_as_one_test() {
+        let mut tally = Tally::default();
+        tally.count("clippy (host)", Ok(()));
+        assert_eq!(tally.finish(), Ok(()));
+        tally.count("formatting", Err("src/lib.rs is not formatted".to_owned()));
+        assert_eq!((tally.passed, tally.failed), (1, 1));
+        assert_eq!(tally.finish(), Err("1 failed".to_owned()));
     }
 }

@@ -134,7 +134,8 @@ impl Tools {
     }
 }
 
-fn ensure_wasm_target() -> Result {
+/// Adds the wasm32 target to the toolchain unless it is there.
+pub fn ensure_wasm_target() -> Result {
     let installed = output(Command::new("rustup").args(["target", "list", "--installed"]))?;
     if installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
         return Ok(());
