@@ -120,29 +120,43 @@ const SQL_ADVICE: &str = "SQL belongs in the capability's store module (its stor
      a store/ folder); call a store function from here instead.";
 
 fn sql_outside_store(files: &[(&SourceFile, Lexed)]) -> Vec<Violation> {
+    let outside_store =
+        |path: &str| path.strip_prefix("edge/src/").is_some_and(|p| !is_store_module(p));
+    files
+        .iter()
+        .filter(|(file, _)| outside_store(&file.path))
+        .flat_map(|(file, lexed)| {
+            each_line(&file.path, &lexed.lines, SQL_ADVICE, |line| {
+                let mut found: Vec<String> = [".prepare(", ".batch("]
+                    .into_iter()
+                    .filter(|call| line.code.contains(call))
+                    .map(|call| format!("SQL outside a store module: a `{call}` call"))
+                    .collect();
+                if let Some(sql) = sql_in_strings(&line.strings) {
+                    found.push(format!("SQL outside a store module: a string with `{sql}`"));
+                }
+                found
+            })
+        })
+        .collect()
+}
+
+/// A violation for each problem `find` sees on each of these lines of the file at `path`.
+fn each_line(
+    path: &str,
+    lines: &[Line],
+    advice: &'static str,
+    find: impl Fn(&Line) -> Vec<String>,
+) -> Vec<Violation> {
     let mut violations = Vec::new();
-    for (file, lexed) in files {
-        let Some(inside) = file.path.strip_prefix("edge/src/") else { continue };
-        if is_store_module(inside) {
-            continue;
-        }
-        for (index, line) in lexed.lines.iter().enumerate() {
-            let mut found: Vec<String> = [".prepare(", ".batch("]
-                .into_iter()
-                .filter(|call| line.code.contains(call))
-                .map(|call| format!("a `{call}` call"))
-                .collect();
-            if let Some(sql) = sql_in_strings(&line.strings) {
-                found.push(format!("a string with `{sql}`"));
-            }
-            for what in found {
-                violations.push(Violation {
-                    path: file.path.clone(),
-                    line: Some(index + 1),
-                    problem: format!("SQL outside a store module: {what}"),
-                    advice: SQL_ADVICE,
-                });
-            }
+    for (index, line) in lines.iter().enumerate() {
+        for problem in find(line) {
+            violations.push(Violation {
+                path: path.to_owned(),
+                line: Some(index + 1),
+                problem,
+                advice,
+            });
         }
     }
     violations
@@ -177,26 +191,19 @@ const PANIC_ADVICE: &str = "Return a Result or an Option, or use unwrap_or/unwra
      comment on why the default is right: nothing on a request path may panic.";
 
 fn panics_outside_tests(files: &[(&SourceFile, Lexed)]) -> Vec<Violation> {
-    let mut violations = Vec::new();
-    for (file, lexed) in files {
-        let in_scope = ["shared/src/", "widget/src/", "edge/src/"]
-            .iter()
-            .any(|crate_src| file.path.starts_with(crate_src));
-        if !in_scope || file.path.split('/').any(|part| part == "tests") {
-            continue;
-        }
-        for (index, line) in lexed.lines[..lexed.test_tail].iter().enumerate() {
-            for what in panics(&line.code) {
-                violations.push(Violation {
-                    path: file.path.clone(),
-                    line: Some(index + 1),
-                    problem: format!("`{what}` outside a test"),
-                    advice: PANIC_ADVICE,
-                });
-            }
-        }
-    }
-    violations
+    let in_scope = |path: &str| {
+        ["shared/src/", "widget/src/", "edge/src/"].iter().any(|src| path.starts_with(src))
+            && !path.split('/').any(|part| part == "tests")
+    };
+    files
+        .iter()
+        .filter(|(file, _)| in_scope(&file.path))
+        .flat_map(|(file, lexed)| {
+            each_line(&file.path, &lexed.lines[..lexed.test_tail], PANIC_ADVICE, |line| {
+                panics(&line.code).iter().map(|what| format!("`{what}` outside a test")).collect()
+            })
+        })
+        .collect()
 }
 
 /// The ways a line of code (strings and comments blanked) can panic: `.unwrap()`, `.expect(` and the
@@ -1234,7 +1241,7 @@ mod tests {
     #[test]
     fn a_circle_among_folders_is_caught() {
         let mut files = layered_edge();
-        // forms::store uses leads::model, and leads::api already uses forms: no module circle, but a
+        // forms::lead_count uses leads::model, and leads::api already uses forms: no module circle, but a
         // folder circle.
         files.push(file(
             "edge/src/forms/lead_count.rs",
