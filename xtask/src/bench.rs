@@ -3,11 +3,11 @@
 //! and failed. It prints; it does not assert a time. (Through `wrangler dev`, which adds a proxy, the
 //! latencies are for comparing builds with each other, not with production.)
 
+use crate::Result;
+use crate::load::{self, Latencies};
 use crate::stack::{self, Stack, StackOptions};
 use crate::tools::Tools;
-use crate::{Result, root};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 const SUBMISSIONS: usize = 600;
@@ -36,78 +36,55 @@ pub fn run(tools: &Tools) -> Result {
     let definition = serde_json::json!({"id": "bench", "title": "Bench", "fields": [
         {"name": "email", "label": "Email", "kind": "email", "required": true},
         {"name": "message", "label": "Message", "kind": "multi_line"}]});
-    let stack = Stack::start(
-        tools,
-        StackOptions {
-            port: None,
-            persist: root().join("target/inlet-bench"),
-            fresh: true,
-            seed_sql: stack::form_seed("t_bench", "Bench", &definition, &["*"], &settings),
-            vars: Vec::new(),
-        },
-    )?;
-    let agent: ureq::Agent =
-        ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let seed = stack::form_seed("t_bench", "Bench", &definition, &["*"], &settings);
+    let stack = Stack::start(tools, StackOptions::scratch("inlet-bench", seed))?;
+    let agent = load::client();
     let url = format!("{}/v1/forms/bench/leads", stack.url);
-    let next = AtomicUsize::new(0);
     let counts = Mutex::new(Counts::default());
     let started = Instant::now();
 
-    std::thread::scope(|scope| {
-        for _ in 0..THREADS {
-            scope.spawn(|| {
-                loop {
-                    let n = next.fetch_add(1, Ordering::Relaxed);
-                    if n >= SUBMISSIONS || started.elapsed() > DEADLINE {
-                        break;
-                    }
-                    let body = serde_json::json!({"fields": {"email": format!("bench{n}@example.com"), "message": "Roof leak"}}).to_string();
-                    let client = format!("198.51.100.{}", n % CLIENTS);
-                    let key = format!("bench-{n}");
-                    let sends = if n.is_multiple_of(RETRY_EVERY) { 2 } else { 1 };
-                    for _ in 0..sends {
-                        let sent_at = Instant::now();
-                        let answer = agent
-                            .post(&url)
-                            .header("content-type", "application/json")
-                            .header("cf-connecting-ip", &client)
-                            .header("idempotency-key", &key)
-                            .send(&body);
-                        let elapsed = sent_at.elapsed().as_secs_f64() * 1000.0;
-                        let Ok(mut counts) = counts.lock() else { return };
-                        counts.latencies_ms.push(elapsed);
-                        match answer {
-                            Ok(response) if response.status() == 201 => {
-                                if response.headers().contains_key("idempotent-replayed") {
-                                    counts.replayed += 1;
-                                } else {
-                                    counts.accepted += 1;
-                                }
-                            }
-                            Ok(response) if response.status() == 429 => counts.limited += 1,
-                            Ok(response) if response.status().is_server_error() => counts.errors += 1,
-                            Ok(_) => counts.refused_other += 1,
-                            Err(_) => counts.errors += 1,
-                        }
+    load::spread(THREADS, SUBMISSIONS, |n| {
+        if started.elapsed() > DEADLINE {
+            return;
+        }
+        let body = serde_json::json!({"fields": {"email": format!("bench{n}@example.com"), "message": "Roof leak"}}).to_string();
+        let client = format!("198.51.100.{}", n % CLIENTS);
+        let key = format!("bench-{n}");
+        let sends = if n.is_multiple_of(RETRY_EVERY) { 2 } else { 1 };
+        for _ in 0..sends {
+            let sent_at = Instant::now();
+            let answer = agent
+                .post(&url)
+                .header("content-type", "application/json")
+                .header("cf-connecting-ip", &client)
+                .header("idempotency-key", &key)
+                .send(&body);
+            let elapsed = sent_at.elapsed().as_secs_f64() * 1000.0;
+            let Ok(mut counts) = counts.lock() else { return };
+            counts.latencies_ms.push(elapsed);
+            match answer {
+                Ok(response) if response.status() == 201 => {
+                    if response.headers().contains_key("idempotent-replayed") {
+                        counts.replayed += 1;
+                    } else {
+                        counts.accepted += 1;
                     }
                 }
-            });
+                Ok(response) if response.status() == 429 => counts.limited += 1,
+                Ok(response) if response.status().is_server_error() => counts.errors += 1,
+                Ok(_) => counts.refused_other += 1,
+                Err(_) => counts.errors += 1,
+            }
         }
     });
     let elapsed = started.elapsed();
     let counts = counts.into_inner().map_err(|_| "a bench thread panicked".to_owned())?;
-    let rows = stack.query("SELECT count(*) AS n FROM leads WHERE form_id = 'bench'")?;
-    let rows = rows.first().and_then(|r| r["n"].as_u64()).unwrap_or(0) as usize;
-    let duplicates = stack.query(
+    let rows = stack.number("SELECT count(*) AS n FROM leads WHERE form_id = 'bench'")? as usize;
+    let duplicates = stack.number(
         "SELECT coalesce(sum(c - 1), 0) AS d FROM (SELECT count(*) AS c FROM leads WHERE form_id = 'bench' GROUP BY email)",
     )?;
-    let duplicates = duplicates.first().and_then(|r| r["d"].as_u64()).unwrap_or(0);
 
-    let mut latencies = counts.latencies_ms.clone();
-    latencies.sort_by(f64::total_cmp);
-    let percentile = |p: f64| {
-        latencies.get(((latencies.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or(0.0)
-    };
+    let latencies = Latencies::new(counts.latencies_ms);
     let requests = latencies.len();
     println!(
         "intake burst: {SUBMISSIONS} submissions from {CLIENTS} clients on {THREADS} threads, every {RETRY_EVERY}th sent twice"
@@ -125,7 +102,11 @@ pub fn run(tools: &Tools) -> Result {
     println!("  errors (5xx, network) {}", counts.errors);
     println!("  rows in D1            {rows}");
     println!("  duplicate rows        {duplicates}");
-    println!("  latency median / p99  {:.1} ms / {:.1} ms", percentile(0.5), percentile(0.99));
+    println!(
+        "  latency median / p99  {:.1} ms / {:.1} ms",
+        latencies.percentile(0.5),
+        latencies.percentile(0.99)
+    );
     let consistent = counts.accepted == rows && duplicates == 0 && counts.errors == 0;
     println!(
         "  accepted == rows, no duplicates, no errors: {}",

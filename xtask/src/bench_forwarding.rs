@@ -10,10 +10,11 @@
 //! Through `wrangler dev` (a proxy, an inspector, a local queue) the figures are for comparing builds
 //! with each other, not with production.
 
+use crate::Result;
+use crate::load::{self, Latencies};
 use crate::receiver::Receiver;
 use crate::stack::{self, Stack, StackOptions};
 use crate::tools::Tools;
-use crate::{Result, root};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -54,15 +55,11 @@ pub fn run(tools: &Tools) -> Result {
     let stack = Stack::start(
         tools,
         StackOptions {
-            port: None,
-            persist: root().join("target/inlet-bench-forwarding"),
-            fresh: true,
-            seed_sql: seed,
             vars: vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+            ..StackOptions::scratch("inlet-bench-forwarding", seed)
         },
     )?;
-    let agent: ureq::Agent =
-        ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let agent = load::client();
     for form in ["healthy", "half"] {
         let answer = agent
             .post(format!("{}/v1/tenants/t_bench/forms/{form}/destinations", stack.url))
@@ -80,27 +77,22 @@ pub fn run(tools: &Tools) -> Result {
 
     println!("forwarding: {LEADS} leads per phase from {THREADS} threads, webhook on loopback");
     let healthy = phase(&agent, &stack.url, "healthy", &receiver)?;
-    let mut latencies: Vec<f64> =
-        healthy.arrivals.values().map(|d| d.as_secs_f64() * 1000.0).collect();
-    latencies.sort_by(f64::total_cmp);
-    let percentile = |p: f64| {
-        latencies.get(((latencies.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or(0.0)
-    };
+    let latencies =
+        Latencies::new(healthy.arrivals.values().map(|d| d.as_secs_f64() * 1000.0).collect());
     println!("  healthy receiver");
     println!("    accepted (201)               {}", healthy.accepted);
     println!("    arrived                      {}", healthy.arrivals.len());
     println!(
         "    201 -> webhook median / p99  {:.0} ms / {:.0} ms",
-        percentile(0.5),
-        percentile(0.99)
+        latencies.percentile(0.5),
+        latencies.percentile(0.99)
     );
 
     let half = phase(&agent, &stack.url, "half", &receiver)?;
     let requests = receiver.received().iter().filter(|r| r.path == "/half").count();
-    let delivered = stack.query(
+    let delivered = stack.number(
         "SELECT count(*) AS n FROM deliveries WHERE tenant_id = 't_bench' AND status = 'delivered'",
     )?;
-    let delivered = delivered.first().and_then(|r| r["n"].as_u64()).unwrap_or(0) as usize;
     println!("  receiver failing half its requests (schedule {SCHEDULE} s)");
     println!("    accepted (201)               {}", half.accepted);
     println!("    arrived                      {} of {}", half.arrivals.len(), half.accepted);
@@ -126,38 +118,25 @@ struct Phase {
 
 fn phase(agent: &ureq::Agent, api: &str, form: &str, receiver: &Receiver) -> Result<Phase> {
     let url = format!("{api}/v1/forms/{form}/leads");
-    let next = AtomicUsize::new(0);
     let sent: Mutex<HashMap<String, Instant>> = Mutex::new(HashMap::new());
     let errors = AtomicUsize::new(0);
-    std::thread::scope(|scope| {
-        for _ in 0..THREADS {
-            scope.spawn(|| {
-                loop {
-                    let n = next.fetch_add(1, Ordering::Relaxed);
-                    if n >= LEADS {
-                        break;
-                    }
-                    let body =
-                        serde_json::json!({"fields": {"email": format!("{form}{n}@example.com")}})
-                            .to_string();
-                    let answer =
-                        agent.post(&url).header("content-type", "application/json").send(&body);
-                    let at = Instant::now();
-                    let id = answer.ok().filter(|r| r.status() == 201).and_then(|mut r| {
-                        let json: serde_json::Value =
-                            serde_json::from_str(&r.body_mut().read_to_string().ok()?).ok()?;
-                        json["id"].as_str().map(str::to_owned)
-                    });
-                    match (id, sent.lock()) {
-                        (Some(id), Ok(mut sent)) => {
-                            sent.insert(id, at);
-                        }
-                        _ => {
-                            errors.fetch_add(1, Ordering::Relaxed);
-                        }
-                    }
-                }
-            });
+    load::spread(THREADS, LEADS, |n| {
+        let body =
+            serde_json::json!({"fields": {"email": format!("{form}{n}@example.com")}}).to_string();
+        let answer = agent.post(&url).header("content-type", "application/json").send(&body);
+        let at = Instant::now();
+        let id = answer.ok().filter(|r| r.status() == 201).and_then(|mut r| {
+            let json: serde_json::Value =
+                serde_json::from_str(&r.body_mut().read_to_string().ok()?).ok()?;
+            json["id"].as_str().map(str::to_owned)
+        });
+        match (id, sent.lock()) {
+            (Some(id), Ok(mut sent)) => {
+                sent.insert(id, at);
+            }
+            _ => {
+                errors.fetch_add(1, Ordering::Relaxed);
+            }
         }
     });
     let sent = sent.into_inner().map_err(|_| "a bench thread panicked".to_owned())?;

@@ -267,16 +267,8 @@ fn e2e(tools: &Tools) -> Result {
 fn browser_tests(tools: &Tools, tally: &mut Tally) -> Result {
     let examples_port = stack::free_port()?;
     let examples_origin = format!("http://localhost:{examples_port}");
-    let stack = Stack::start(
-        tools,
-        StackOptions {
-            port: None,
-            persist: root().join("target/inlet-e2e"),
-            fresh: true,
-            seed_sql: stack::browser_test_seed(&examples_origin),
-            vars: Vec::new(),
-        },
-    )?;
+    let seed = stack::browser_test_seed(&examples_origin);
+    let stack = Stack::start(tools, StackOptions::scratch("inlet-e2e", seed))?;
     let site = examples::serve(root().join("examples"), stack.url.clone(), examples_port)?;
     let mut command = Command::new(tools.node());
     command

@@ -36,6 +36,20 @@ pub struct StackOptions {
     pub vars: Vec<(String, String)>,
 }
 
+impl StackOptions {
+    /// A stack of its own for one run: a free port, and an empty database in `target/{name}` with
+    /// `seed_sql` in it; no extra variables.
+    pub fn scratch(name: &str, seed_sql: String) -> StackOptions {
+        StackOptions {
+            port: None,
+            persist: crate::root().join("target").join(name),
+            fresh: true,
+            seed_sql,
+            vars: Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct Stack {
     pub url: String,
@@ -153,6 +167,14 @@ impl Stack {
             .and_then(|last| last["results"].as_array())
             .cloned()
             .unwrap_or_default())
+    }
+
+    /// The number a query such as `SELECT count(*) AS n ...` answers: its first row's only column.
+    pub fn number(&self, sql: &str) -> Result<u64> {
+        let rows = self.query(sql)?;
+        rows.first()
+            .and_then(|row| row.as_object()?.values().next()?.as_u64())
+            .ok_or_else(|| format!("no number in the answer to {sql}: {rows:?}"))
     }
 
     /// The process group of `wrangler dev` and the workerd it started.
