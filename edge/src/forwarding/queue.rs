@@ -9,7 +9,7 @@
 //! turns a failed batch into a panic).
 
 use crate::base::clock::Timestamp;
-use crate::base::config::ConfigError;
+use crate::base::config::{Bindings, ConfigError};
 use crate::base::context::Context;
 use crate::base::database::StoreError;
 use crate::base::ids::{DeliveryId, TenantId};
@@ -30,6 +30,9 @@ use worker::{
 const DEAD_LETTER_SUFFIX: &str = "-dead";
 /// How long to wait before retrying a message whose processing failed on our side (D1 unavailable).
 const INTERNAL_RETRY_SECONDS: u32 = 30;
+/// How long to wait while the configuration is broken: the queue's 20 retries then span over three
+/// hours before a message goes to the dead-letter queue.
+const CONFIG_RETRY_SECONDS: u32 = 600;
 // A message retried after our own failure (say, the attempt was sent but could not be logged) must
 // find its lease expired, or it would be dropped and the delivery left to the sweep.
 const _: () = assert!(retry::ATTEMPT_LEASE_MS <= INTERNAL_RETRY_SECONDS * 1_000);
@@ -90,17 +93,44 @@ impl std::fmt::Display for Fault {
 
 /// Both delivery queues: attempts, and the dead-letter queue that marks deliveries dead.
 pub async fn consume(batch: MessageBatch<serde_json::Value>, env: &worker::Env, now: Timestamp) {
+    if batch.queue().ends_with(DEAD_LETTER_SUFFIX) {
+        // Marking a delivery dead needs only the database, so a configuration error elsewhere
+        // cannot make the dead-letter queue drop its messages (it has no queue of its own).
+        let db = match Bindings::from_env(env) {
+            Ok(bindings) => bindings.db,
+            Err(error) => return retry_batch(&batch, &error, INTERNAL_RETRY_SECONDS),
+        };
+        let db = &db;
+        let handled = batch.raw_iter().map(|message| async move {
+            let Some(body) = read(&message) else { return };
+            let marked = store::mark_dead(db, &body.tenant_id, &body.delivery_id, now).await;
+            settle(&message, marked.map(|()| Disposition::Ack).map_err(Fault::from));
+        });
+        futures_util::future::join_all(handled).await;
+        return;
+    }
     let ctx = match Context::from_env(env, now) {
         Ok(ctx) => ctx,
-        Err(error) => {
-            console_error!("deliveries: {error}");
-            batch.retry_all_with_options(&retry_in(INTERNAL_RETRY_SECONDS));
-            return;
-        }
+        // Not fixed by waiting a moment: wait long, so the queue's retries outlast a redeploy.
+        Err(error) => return retry_batch(&batch, &error, CONFIG_RETRY_SECONDS),
     };
-    let dead_letters = batch.queue().ends_with(DEAD_LETTER_SUFFIX);
     // Messages are independent: one slow receiver must not hold up the rest of the batch.
-    let handled = batch.raw_iter().map(|message| handle(&ctx, message, dead_letters));
+    let ctx = &ctx;
+    let handled = batch.raw_iter().map(|message| async move {
+        let Some(body) = read(&message) else { return };
+        let disposition = match attempt(ctx, &body).await {
+            // The consumer's own dead_letter_queue catches a message whose move fails for good.
+            Ok(Disposition::Dead) => ctx
+                .bindings
+                .dead_deliveries
+                .send(body)
+                .await
+                .map(|()| Disposition::Ack)
+                .map_err(Fault::Queue),
+            other => other,
+        };
+        settle(&message, disposition);
+    });
     futures_util::future::join_all(handled).await;
 }
 
@@ -108,32 +138,23 @@ fn retry_in(seconds: u32) -> worker::QueueRetryOptions {
     QueueRetryOptionsBuilder::new().with_delay_seconds(seconds).build()
 }
 
-/// Acknowledges or retries one message; never fails.
-async fn handle(ctx: &Context, message: RawMessage, dead_letters: bool) {
-    let Ok(body) = serde_wasm_bindgen::from_value::<DeliveryMessage>(message.body()) else {
+fn retry_batch(batch: &MessageBatch<serde_json::Value>, error: &ConfigError, seconds: u32) {
+    console_error!("deliveries: {error}");
+    batch.retry_all_with_options(&retry_in(seconds));
+}
+
+/// The delivery a message names; a message that names none is dropped (acknowledged).
+fn read(message: &RawMessage) -> Option<DeliveryMessage> {
+    let body = serde_wasm_bindgen::from_value::<DeliveryMessage>(message.body()).ok();
+    if body.is_none() {
         console_warn!("deliveries: dropped a message that is not a delivery");
         message.ack();
-        return;
-    };
-    let disposition = if dead_letters {
-        store::mark_dead(ctx.db(), &body.tenant_id, &body.delivery_id, ctx.now)
-            .await
-            .map(|()| Disposition::Ack)
-            .map_err(Fault::from)
-    } else {
-        attempt(ctx, &body).await
-    };
-    let disposition = match disposition {
-        // The consumer's own dead_letter_queue catches a message whose move fails for good.
-        Ok(Disposition::Dead) => ctx
-            .bindings
-            .dead_deliveries
-            .send(body)
-            .await
-            .map(|()| Disposition::Ack)
-            .map_err(Fault::Queue),
-        other => other,
-    };
+    }
+    body
+}
+
+/// Acknowledges or retries one message; never fails.
+fn settle(message: &RawMessage, disposition: Result<Disposition, Fault>) {
     match disposition {
         Ok(Disposition::Ack | Disposition::Dead) => message.ack(),
         Ok(Disposition::RetryIn(seconds)) => {
