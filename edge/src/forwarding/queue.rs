@@ -22,8 +22,8 @@ use crate::forwarding::model::retry::{self, Attempt, Next, Schedule};
 use crate::forwarding::store;
 use serde::{Deserialize, Serialize};
 use worker::{
-    MessageBatch, MessageExt, Queue, QueueRetryOptionsBuilder, RawMessage, console_error,
-    console_log, console_warn,
+    D1Database, MessageBatch, MessageExt, Queue, QueueRetryOptionsBuilder, RawMessage,
+    console_error, console_log, console_warn,
 };
 
 /// The dead-letter queue's name ends with this; its consumer only marks deliveries dead.
@@ -91,34 +91,50 @@ impl std::fmt::Display for Fault {
     }
 }
 
+/// What a batch is consumed with.
+enum Consumer<'a> {
+    /// Attempts: the whole configuration.
+    Attempts(&'a Context),
+    /// Dead letters: marking a delivery dead needs only the database, so a configuration error
+    /// elsewhere cannot make the dead-letter queue drop its messages (it has no queue of its own).
+    DeadLetters(&'a D1Database, Timestamp),
+}
+
 /// Both delivery queues: attempts, and the dead-letter queue that marks deliveries dead.
 pub async fn consume(batch: MessageBatch<serde_json::Value>, env: &worker::Env, now: Timestamp) {
-    if batch.queue().ends_with(DEAD_LETTER_SUFFIX) {
-        // Marking a delivery dead needs only the database, so a configuration error elsewhere
-        // cannot make the dead-letter queue drop its messages (it has no queue of its own).
-        let db = match Bindings::from_env(env) {
-            Ok(bindings) => bindings.db,
+    let (bindings, ctx);
+    let consumer = if batch.queue().ends_with(DEAD_LETTER_SUFFIX) {
+        bindings = match Bindings::from_env(env) {
+            Ok(bindings) => bindings,
             Err(error) => return retry_batch(&batch, &error, INTERNAL_RETRY_SECONDS),
         };
-        let db = &db;
-        let handled = batch.raw_iter().map(|message| async move {
-            let Some(body) = read(&message) else { return };
-            let marked = store::mark_dead(db, &body.tenant_id, &body.delivery_id, now).await;
-            settle(&message, marked.map(|()| Disposition::Ack).map_err(Fault::from));
-        });
-        futures_util::future::join_all(handled).await;
-        return;
-    }
-    let ctx = match Context::from_env(env, now) {
-        Ok(ctx) => ctx,
-        // Not fixed by waiting a moment: wait long, so the queue's retries outlast a redeploy.
-        Err(error) => return retry_batch(&batch, &error, CONFIG_RETRY_SECONDS),
+        Consumer::DeadLetters(&bindings.db, now)
+    } else {
+        ctx = match Context::from_env(env, now) {
+            Ok(ctx) => ctx,
+            // Not fixed by waiting a moment: wait long, so the queue's retries outlast a redeploy.
+            Err(error) => return retry_batch(&batch, &error, CONFIG_RETRY_SECONDS),
+        };
+        Consumer::Attempts(&ctx)
     };
     // Messages are independent: one slow receiver must not hold up the rest of the batch.
-    let ctx = &ctx;
-    let handled = batch.raw_iter().map(|message| async move {
-        let Some(body) = read(&message) else { return };
-        let disposition = match attempt(ctx, &body).await {
+    let handled = batch.raw_iter().map(|message| handle(&consumer, message));
+    futures_util::future::join_all(handled).await;
+}
+
+/// Acknowledges or retries one message; never fails.
+async fn handle(consumer: &Consumer<'_>, message: RawMessage) {
+    let Ok(body) = serde_wasm_bindgen::from_value::<DeliveryMessage>(message.body()) else {
+        console_warn!("deliveries: dropped a message that is not a delivery");
+        message.ack();
+        return;
+    };
+    let disposition = match consumer {
+        Consumer::DeadLetters(db, now) => {
+            let marked = store::mark_dead(db, &body.tenant_id, &body.delivery_id, *now).await;
+            marked.map(|()| Disposition::Ack).map_err(Fault::from)
+        }
+        Consumer::Attempts(ctx) => match attempt(ctx, &body).await {
             // The consumer's own dead_letter_queue catches a message whose move fails for good.
             Ok(Disposition::Dead) => ctx
                 .bindings
@@ -128,33 +144,8 @@ pub async fn consume(batch: MessageBatch<serde_json::Value>, env: &worker::Env, 
                 .map(|()| Disposition::Ack)
                 .map_err(Fault::Queue),
             other => other,
-        };
-        settle(&message, disposition);
-    });
-    futures_util::future::join_all(handled).await;
-}
-
-fn retry_in(seconds: u32) -> worker::QueueRetryOptions {
-    QueueRetryOptionsBuilder::new().with_delay_seconds(seconds).build()
-}
-
-fn retry_batch(batch: &MessageBatch<serde_json::Value>, error: &ConfigError, seconds: u32) {
-    console_error!("deliveries: {error}");
-    batch.retry_all_with_options(&retry_in(seconds));
-}
-
-/// The delivery a message names; a message that names none is dropped (acknowledged).
-fn read(message: &RawMessage) -> Option<DeliveryMessage> {
-    let body = serde_wasm_bindgen::from_value::<DeliveryMessage>(message.body()).ok();
-    if body.is_none() {
-        console_warn!("deliveries: dropped a message that is not a delivery");
-        message.ack();
-    }
-    body
-}
-
-/// Acknowledges or retries one message; never fails.
-fn settle(message: &RawMessage, disposition: Result<Disposition, Fault>) {
+        },
+    };
     match disposition {
         Ok(Disposition::Ack | Disposition::Dead) => message.ack(),
         Ok(Disposition::RetryIn(seconds)) => {
@@ -165,6 +156,15 @@ fn settle(message: &RawMessage, disposition: Result<Disposition, Fault>) {
             message.retry_with_options(&retry_in(INTERNAL_RETRY_SECONDS));
         }
     }
+}
+
+fn retry_in(seconds: u32) -> worker::QueueRetryOptions {
+    QueueRetryOptionsBuilder::new().with_delay_seconds(seconds).build()
+}
+
+fn retry_batch(batch: &MessageBatch<serde_json::Value>, error: &ConfigError, seconds: u32) {
+    console_error!("deliveries: {error}");
+    batch.retry_all_with_options(&retry_in(seconds));
 }
 
 /// One attempt of one delivery.
