@@ -7,6 +7,9 @@
 //! The flow is: an untrusted [`LeadSubmission`] (strings and booleans, as a client sent them) is
 //! checked against a [`FormDefinition`] by [`Lead::parse`], which returns a proven [`Lead`] or every
 //! field's [`FieldError`] at once.
+//!
+//! [`Role::may`] says what each member of a business may do, for the edge to enforce and the
+//! dashboard to show.
 
 mod email;
 mod error;
@@ -14,6 +17,7 @@ mod form;
 mod i18n;
 mod map;
 mod phone;
+mod roles;
 mod submission;
 mod text;
 mod token;
@@ -24,6 +28,7 @@ pub use form::{DefinitionError, Field, FieldKind, FormDefinition};
 pub use i18n::{Locale, UiText};
 pub use map::SmallMap;
 pub use phone::{Country, Phone};
+pub use roles::{Action, Role};
 pub use submission::{
     Consent, Lead, LeadSubmission, LeadValue, PageContext, RawValue, UTM_KEYS, field_error,
     field_errors,
