@@ -99,14 +99,6 @@ impl Target {
             Target::Sms { .. } => DestinationKind::Sms,
         }
     }
-
-    /// The URL a delivery POSTs to, for the kinds that have one.
-    pub fn url(&self) -> Option<&str> {
-        match self {
-            Target::Webhook { url } | Target::Slack { url } => Some(url),
-            Target::Email { .. } | Target::Sms { .. } => None,
-        }
-    }
 }
 
 /// What an operator sends to create a destination, untrusted.
