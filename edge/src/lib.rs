@@ -23,8 +23,7 @@ use worker::{
 
 pub use intake::limiter::IntakeLimiter;
 
-/// The OpenAPI 3.1 document of the public API, served at `/v1/openapi.json`.
-pub const OPENAPI: &str = include_str!("../openapi.json");
+pub use router::OPENAPI;
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {

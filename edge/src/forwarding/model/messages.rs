@@ -292,7 +292,7 @@ mod tests {
     /// The payload the OpenAPI document shows receivers is exactly what `payload_body` produces.
     #[test]
     fn the_documented_payload_is_the_real_one() {
-        let doc: Value = serde_json::from_str(crate::OPENAPI).expect("json");
+        let doc: Value = serde_json::from_str(crate::router::OPENAPI).expect("json");
         let example =
             doc.pointer("/components/schemas/LeadCreated/example").cloned().expect("example");
         let record: LeadRecord =
