@@ -16,6 +16,7 @@ mod error;
 mod form;
 mod i18n;
 mod map;
+mod password;
 mod phone;
 mod roles;
 mod submission;
@@ -27,6 +28,7 @@ pub use error::{ErrorCode, FieldError};
 pub use form::{DefinitionError, Field, FieldKind, FormDefinition};
 pub use i18n::{Locale, UiText};
 pub use map::SmallMap;
+pub use password::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, PasswordProblem, check_password};
 pub use phone::{Country, Phone};
 pub use roles::{Action, Role};
 pub use submission::{
