@@ -9,8 +9,10 @@
 //! field's [`FieldError`] at once.
 //!
 //! [`Role::may`] says what each member of a business may do, for the edge to enforce and the
-//! dashboard to show.
+//! dashboard to show. The accounts API's payloads ([`SignUpRequest`], [`Account`], ...) are here so the
+//! dashboard and the edge share one definition of each.
 
+mod account;
 mod email;
 mod error;
 mod form;
@@ -23,6 +25,10 @@ mod submission;
 mod text;
 mod token;
 
+pub use account::{
+    Account, Credentials, LinkSent, MAX_BUSINESS_NAME_CHARS, Membership, PasswordRequest,
+    SessionSummary, Sessions, SignInLinkRequest, SignInRequest, SignUpRequest, User,
+};
 pub use email::Email;
 pub use error::{ErrorCode, FieldError};
 pub use form::{DefinitionError, Field, FieldKind, FormDefinition};
