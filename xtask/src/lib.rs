@@ -6,6 +6,7 @@ pub mod bench;
 pub mod bench_forwarding;
 pub mod build;
 pub mod examples;
+pub mod http;
 pub mod load;
 pub mod receiver;
 pub mod stack;

@@ -3,7 +3,7 @@
 //! request its handler is still holding, and answers with what the handler returns. Used by the
 //! edge's HTTP tests and by `cargo xtask bench-forwarding`.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use crate::http;
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -75,38 +75,13 @@ impl Receiver {
 }
 
 fn answer(stream: &std::net::TcpStream, handler: &Handler, log: &Mutex<Vec<Received>>) {
-    let mut reader = BufReader::new(stream);
-    let mut line = String::new();
-    if reader.read_line(&mut line).is_err() {
-        return;
-    }
-    let at = Instant::now();
-    let mut parts = line.split_whitespace();
-    let (method, path) =
-        (parts.next().unwrap_or("").to_owned(), parts.next().unwrap_or("").to_owned());
-    let mut headers = Vec::new();
-    loop {
-        let mut header = String::new();
-        if reader.read_line(&mut header).unwrap_or(0) <= 2 {
-            break;
-        }
-        if let Some((name, value)) = header.trim_end().split_once(':') {
-            headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
-        }
-    }
-    let length = headers
-        .iter()
-        .find(|(n, _)| n == "content-length")
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
-    let mut body = vec![0u8; length];
-    let _ = reader.read_exact(&mut body);
+    let Ok(request) = http::read_request(stream, http::Limits::NONE) else { return };
     let request = Received {
-        method,
-        path,
-        headers,
-        body: String::from_utf8_lossy(&body).into_owned(),
-        at,
+        method: request.method,
+        path: request.target,
+        headers: request.headers,
+        body: String::from_utf8_lossy(&request.body).into_owned(),
+        at: request.arrived,
         answered: 0,
     };
     let index = log.lock().map(|mut log| {
@@ -119,14 +94,43 @@ fn answer(stream: &std::net::TcpStream, handler: &Handler, log: &Mutex<Vec<Recei
     {
         entry.answered = reply.status;
     }
-    let extra: String =
-        reply.headers.iter().map(|(name, value)| format!("{name}: {value}\r\n")).collect();
-    let mut stream = stream;
-    let _ = write!(
-        stream,
-        "HTTP/1.1 {} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n{}",
-        reply.status,
-        reply.body.len(),
-        reply.body
-    );
+    let mut headers = vec![("Content-Type", "application/json")];
+    headers.extend(reply.headers.iter().map(|(name, value)| (name.as_str(), value.as_str())));
+    let _ = http::write_response(stream, reply.status, &headers, reply.body.as_bytes());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Receiver, Reply};
+
+    #[test]
+    fn a_request_is_recorded_and_answered_with_what_the_handler_returns() {
+        let receiver = Receiver::start(|request| Reply {
+            status: if request.body.contains("fail") { 503 } else { 301 },
+            headers: vec![("location".to_owned(), "/elsewhere".to_owned())],
+            body: r#"{"ok":false}"#.to_owned(),
+        })
+        .unwrap();
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .build()
+            .into();
+        let mut response = agent
+            .post(format!("{}/hooks/a?x=1", receiver.url))
+            .header("X-Signature", "v1,abc")
+            .send("please fail")
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 503);
+        assert_eq!(response.headers()["content-type"], "application/json");
+        assert_eq!(response.headers()["location"], "/elsewhere");
+        assert_eq!(response.body_mut().read_to_string().unwrap(), r#"{"ok":false}"#);
+        let received = receiver.received();
+        assert_eq!(received.len(), 1);
+        let request = &received[0];
+        assert_eq!((request.method.as_str(), request.path.as_str()), ("POST", "/hooks/a?x=1"));
+        assert_eq!(request.header("x-signature"), Some("v1,abc"));
+        assert_eq!(request.body, "please fail");
+        assert_eq!(request.answered, 503);
+    }
 }
