@@ -8,6 +8,7 @@ pub mod build;
 pub mod examples;
 pub mod http;
 pub mod load;
+pub mod mailbox;
 pub mod receiver;
 pub mod stack;
 pub mod tidy;
