@@ -1,10 +1,12 @@
 //! `cargo xtask <task>`: the one entry point for developer tasks. See `cargo xtask help`.
 
 use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
 use std::process::{Command, ExitCode, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
+use xtask::mailbox::Mailbox;
 use xtask::stack::{self, Stack, StackOptions};
 use xtask::tools::{self, Tools};
 use xtask::{Result, build, examples, root, run, tidy};
@@ -12,9 +14,10 @@ use xtask::{Result, build, examples, root, run, tidy};
 const HELP: &str = "\
 usage: cargo xtask <task>
 
-  dev           install what is missing, build, migrate and seed local D1, start the Worker and the
-                examples, print their URLs (Ctrl-C stops; INLET_PORT, INLET_EXAMPLES_PORT and
-                INLET_STATE choose the ports, default 8787 and 8788, and the local state folder)
+  dev           install what is missing, build, migrate and seed local D1, start the Worker, the
+                examples and a local mailbox that receives every email the Worker sends, print their
+                URLs (Ctrl-C stops; INLET_PORT, INLET_EXAMPLES_PORT, INLET_MAIL_PORT and INLET_STATE
+                choose the ports, default 8787, 8788 and 8789, and the local state folder)
   test          the gates first (clippy for the host and for wasm32, `cargo fmt --check`, tidy's
                 rules), then install what is missing, build, run every test; each gate and each
                 tidy rule counts as one test; ends with `N passed, N failed`
@@ -86,8 +89,13 @@ fn build_all(tools: &Tools) -> Result {
 fn dev(tools: &Tools) -> Result {
     let port = env_port("INLET_PORT", 8787)?;
     let examples_port = env_port("INLET_EXAMPLES_PORT", 8788)?;
+    let mail_port = env_port("INLET_MAIL_PORT", 8789)?;
     // Checked before the build too, so a second `cargo xtask dev` says so at once.
-    for (name, port) in [("INLET_PORT", port), ("INLET_EXAMPLES_PORT", examples_port)] {
+    for (name, port) in [
+        ("INLET_PORT", port),
+        ("INLET_EXAMPLES_PORT", examples_port),
+        ("INLET_MAIL_PORT", mail_port),
+    ] {
         stack::ensure_port_free(port).map_err(|e| format!("{e} (set {name} to use another)"))?;
     }
     tools.setup(false)?;
@@ -95,16 +103,24 @@ fn dev(tools: &Tools) -> Result {
     let examples_origin = format!("http://localhost:{examples_port}");
     // The operator API's token, fresh per run; development lets destinations point at this machine.
     let operator_token = stack::random_hex(16)?;
+    let persist: PathBuf =
+        std::env::var_os("INLET_STATE").map_or_else(|| root().join(".wrangler/state"), Into::into);
+    // Every email the Worker sends goes to the mailbox, whose messages live with the local D1 state
+    // (the magic links in them are for that database's accounts). Its key is fresh per run, as the
+    // operator token is.
+    let mailbox = Mailbox::start(Some(mail_port), Some(persist.join("mailbox.json")))?;
     let vars = vec![
         ("INLET_OPERATOR_TOKEN".to_owned(), operator_token.clone()),
         ("ALLOW_PRIVATE_DESTINATIONS".to_owned(), "true".to_owned()),
+        ("EMAIL_BASE_URL".to_owned(), mailbox.url.clone()),
+        ("EMAIL_API_KEY".to_owned(), mailbox.api_key.clone()),
+        ("EMAIL_FROM".to_owned(), "Inlet <inlet@localhost>".to_owned()),
     ];
     let mut stack = Stack::start(
         tools,
         StackOptions {
             port: Some(port),
-            persist: std::env::var_os("INLET_STATE")
-                .map_or_else(|| root().join(".wrangler/state"), Into::into),
+            persist,
             fresh: false,
             seed_sql: stack::demo_seed(&examples_origin),
             vars,
@@ -118,6 +134,7 @@ fn dev(tools: &Tools) -> Result {
     println!("  iframe embed page   {}/embed/demo", stack.url);
     println!("  script-tag example  {}/script-tag.html", site.url);
     println!("  iframe example      {}/iframe.html", site.url);
+    println!("  local mailbox       {}", mailbox.url);
     println!("  operator API        {}/v1/tenants/t_demo/forms/demo/destinations", stack.url);
     println!("                      (Authorization: Bearer {operator_token})");
     // Ctrl-C reaches this process, not the stack (its own process group): stop the stack here and

@@ -1,7 +1,7 @@
 //! The local stack as a person and a test suite use it: stopping it stops every process it started,
 //! a taken port is refused with a sentence, secrets stay off command lines, and `cargo xtask dev` in a
-//! terminal stops on Ctrl-C and starts again. These need a prior `cargo xtask build`, which
-//! `cargo xtask test` does first.
+//! terminal stops on Ctrl-C and starts again, its local mailbox (the Worker's email provider) with it.
+//! These need a prior `cargo xtask build`, which `cargo xtask test` does first.
 
 // Tests report failure by panicking; that is their job here.
 #![allow(clippy::panic)]
@@ -198,6 +198,31 @@ fn operator_status(api: &str, token: &str) -> u16 {
     get_status(&format!("{api}/v1/tenants/t_demo/forms/demo/destinations"), token)
 }
 
+/// A variable the stack in `state` handed the Worker, read from its env file.
+fn worker_var(state: &std::path::Path, name: &str) -> String {
+    let text = std::fs::read_to_string(state.join(stack::ENV_FILE)).unwrap_or_default();
+    let prefix = format!("{name}=\"");
+    text.lines()
+        .find_map(|line| Some(line.strip_prefix(&prefix)?.strip_suffix('"')?.to_owned()))
+        .unwrap_or_default()
+}
+
+/// Sends an email to `{base}/emails` as the Worker does; the status, 0 if nothing answered.
+fn post_email(base: &str, key: &str, subject: &str) -> u16 {
+    let agent: ureq::Agent =
+        ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let body = format!(
+        r#"{{"from": "Inlet <inlet@localhost>", "to": ["ada@example.com"], "subject": "{subject}", "text": "t"}}"#
+    );
+    agent
+        .post(format!("{base}/emails"))
+        .header("authorization", format!("Bearer {key}"))
+        .content_type("application/json")
+        .send(body.as_str())
+        .map(|r| r.status().as_u16())
+        .unwrap_or_default()
+}
+
 fn start_dev(envs: &[(&str, String)]) -> (Terminal, String) {
     let mut terminal = Terminal::run("cargo xtask dev", envs);
     let token_line = terminal.wait_for("(Authorization: Bearer ", Duration::from_secs(300));
@@ -211,18 +236,30 @@ fn start_dev(envs: &[(&str, String)]) -> (Terminal, String) {
 fn ctrl_c_stops_cargo_xtask_dev_and_it_starts_again() {
     let state = scratch("dev");
     let _ = std::fs::remove_dir_all(&state);
-    let (port, examples_port) =
-        (stack::free_port().unwrap_or(18787), stack::free_port().unwrap_or(18788));
+    let (port, examples_port, mail_port) = (
+        stack::free_port().unwrap_or(18787),
+        stack::free_port().unwrap_or(18788),
+        stack::free_port().unwrap_or(18789),
+    );
     let envs = [
         ("INLET_PORT", port.to_string()),
         ("INLET_EXAMPLES_PORT", examples_port.to_string()),
+        ("INLET_MAIL_PORT", mail_port.to_string()),
         ("INLET_STATE", state.display().to_string()),
     ];
+    let mailbox = format!("http://127.0.0.1:{mail_port}");
     let api = format!("http://127.0.0.1:{port}");
     let state_text = state.display().to_string();
 
     let (mut first, first_token) = start_dev(&envs);
     assert_eq!(operator_status(&api, &first_token), 200, "the printed token works");
+    let printed = format!("  local mailbox       {mailbox}");
+    assert!(first.transcript.iter().any(|l| l.contains(&printed)), "{:?}", first.transcript);
+    // The Worker was given the mailbox and its key: what it sends, the mailbox takes.
+    assert_eq!(worker_var(&state, "EMAIL_BASE_URL"), mailbox);
+    assert_eq!(worker_var(&state, "EMAIL_FROM"), "Inlet <inlet@localhost>");
+    let first_mail_key = worker_var(&state, "EMAIL_API_KEY");
+    assert_eq!(post_email(&mailbox, &first_mail_key, "Kept"), 200);
 
     // A second one on the same port says so at once and adopts nothing.
     let mut second = Terminal::run("cargo xtask dev", &envs);
@@ -245,6 +282,7 @@ fn ctrl_c_stops_cargo_xtask_dev_and_it_starts_again() {
     );
     assert!(!is_listening(port), "nothing answers on {port} after Ctrl-C");
     assert!(!is_listening(examples_port), "nothing answers on {examples_port} after Ctrl-C");
+    assert!(!is_listening(mail_port), "nothing answers on {mail_port} after Ctrl-C");
     assert_eq!(processes_mentioning(&state_text), Vec::new(), "no process of the stack is left");
 
     // Run it again: it starts, and the token it prints is the one the running server takes.
@@ -252,8 +290,18 @@ fn ctrl_c_stops_cargo_xtask_dev_and_it_starts_again() {
     assert_ne!(token, first_token);
     assert_eq!(operator_status(&api, &token), 200, "the new token works");
     assert_eq!(operator_status(&api, &first_token), 401, "the old server is gone with its token");
+    // The mail of the first run is still there, and only the new key sends more.
+    assert_eq!(get_status(&format!("{mailbox}/"), ""), 200);
+    let listed = ureq::get(format!("{mailbox}/messages.json"))
+        .call()
+        .and_then(|mut r| r.body_mut().read_to_string())
+        .unwrap_or_default();
+    assert!(listed.contains(r#""subject":"Kept""#), "{listed}");
+    assert_eq!(post_email(&mailbox, &first_mail_key, "Old key"), 401);
+    assert_eq!(post_email(&mailbox, &worker_var(&state, "EMAIL_API_KEY"), "New key"), 200);
     again.type_bytes(&[3]);
     again.wait_exit(Duration::from_secs(30));
     assert!(!is_listening(port));
+    assert!(!is_listening(mail_port));
     assert_eq!(processes_mentioning(&state_text), Vec::new(), "no process of the stack is left");
 }
