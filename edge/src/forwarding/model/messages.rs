@@ -5,6 +5,7 @@
 //! `forwarding/queue.rs` sends it. Nothing here reads the clock or the environment.
 
 use crate::base::config::{EmailProvider, SmsProvider};
+use crate::base::mail::{Mail, provider_request};
 use crate::base::outbound::Outgoing;
 use crate::forwarding::model::signing;
 use crate::http::html::escape_markup;
@@ -122,23 +123,19 @@ pub fn email_request(
         text.push_str(&format!("{label}: {value}\n"));
     }
     text.push_str(&format!("\nReceived {} (lead {}).\n", lead.created_at, lead.id));
-    let mut body =
-        serde_json::json!({ "from": provider.from, "to": to, "subject": subject, "text": text });
-    if let Some(email) = &lead.email {
-        body["reply_to"] = Value::from(email.as_str());
-    }
-    Outgoing {
-        url: format!("{}/emails", provider.base_url.trim_end_matches('/')),
-        headers: vec![
-            ("content-type", "application/json".to_owned()),
-            ("authorization", format!("Bearer {}", provider.api_key)),
-            ("idempotency-key", delivery_id.to_owned()),
-        ],
-        body: body.to_string(),
-    }
+    provider_request(
+        provider,
+        &Mail {
+            to,
+            subject: &subject,
+            text: &text,
+            reply_to: lead.email.as_deref(),
+            idempotency_key: Some(delivery_id),
+        },
+    )
 }
 
-/// The SMS: who, how to reach them, and the start of their message, in one segment.
+/// A Twilio Messages API request: a one-segment summary, form-encoded, with basic auth.
 pub fn sms_request(
     provider: &SmsProvider,
     to: &str,
