@@ -9,6 +9,7 @@
 //! reaches a capability's HTTP API. This file wires the runtime's events to them and reads the clock
 //! once per event.
 
+pub mod accounts;
 pub mod base;
 pub mod forms;
 pub mod forwarding;
@@ -26,8 +27,8 @@ pub use intake::limiter::IntakeLimiter;
 pub use router::OPENAPI;
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
-    Ok(router::handle(req, &env).await.into_response())
+async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
+    Ok(router::handle(req, &env, ctx).await.into_response())
 }
 
 /// Both delivery queues: attempts, and the dead-letter queue that marks deliveries dead.
@@ -41,12 +42,17 @@ async fn queue(
     Ok(())
 }
 
-/// The cron trigger: re-queues deliveries whose queue message was lost.
+/// The cron trigger: re-queues deliveries whose queue message was lost, and deletes sessions and
+/// links that can no longer be used.
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
-    match forwarding::queue::sweep(&env, clock::now()).await {
+    let now = clock::now();
+    match forwarding::queue::sweep(&env, now).await {
         Ok(0) => {}
         Ok(count) => worker::console_log!("sweep: queued {count} overdue deliveries again"),
         Err(fault) => worker::console_error!("sweep: {fault}"),
+    }
+    if let Err(error) = accounts::sweep(&env, now).await {
+        worker::console_error!("sweep: accounts: {error}");
     }
 }

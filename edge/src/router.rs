@@ -8,12 +8,12 @@
 
 use crate::base::clock;
 use crate::base::context::Context;
-use crate::base::ids::{DeliveryId, DestinationId, FormId, TenantId, is_id};
+use crate::base::ids::{DeliveryId, DestinationId, FormId, SessionId, TenantId, is_id};
 use crate::http::bearer::require_bearer;
 use crate::http::failure::Failure;
 use crate::http::problem::Problem;
 use crate::http::reply::Reply;
-use crate::{forms, forwarding, intake};
+use crate::{accounts, forms, forwarding, intake};
 use serde::Serialize;
 use worker::Request;
 
@@ -32,8 +32,22 @@ pub enum Endpoint {
     FormPreflight(FormId),
     Embed(FormId),
     SubmitLead(FormId),
+    /// A person's account (session cookie), and the ways to get one.
+    Account(AccountEndpoint),
     /// The operator API (bearer token). Every path starts with the tenant.
     Operator(Operator),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountEndpoint {
+    SignUp,
+    RequestSignInLink,
+    SignIn,
+    Read,
+    ListSessions,
+    EndAllSessions,
+    EndSession(SessionId),
+    SetPassword,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -191,6 +205,36 @@ pub const PATHS: &[Path] = &[
         ],
     },
     Path {
+        template: "/v1/account",
+        methods: &[(Method::Get, |_| Some(Endpoint::Account(AccountEndpoint::Read)))],
+    },
+    Path {
+        template: "/v1/account/sign-up",
+        methods: &[(Method::Post, |_| Some(Endpoint::Account(AccountEndpoint::SignUp)))],
+    },
+    Path {
+        template: "/v1/account/sign-in-links",
+        methods: &[(Method::Post, |_| Some(Endpoint::Account(AccountEndpoint::RequestSignInLink)))],
+    },
+    Path {
+        template: "/v1/account/sessions",
+        methods: &[
+            (Method::Get, |_| Some(Endpoint::Account(AccountEndpoint::ListSessions))),
+            (Method::Post, |_| Some(Endpoint::Account(AccountEndpoint::SignIn))),
+            (Method::Delete, |_| Some(Endpoint::Account(AccountEndpoint::EndAllSessions))),
+        ],
+    },
+    Path {
+        template: "/v1/account/sessions/{session_id}",
+        methods: &[(Method::Delete, |ids| {
+            Some(Endpoint::Account(AccountEndpoint::EndSession(ids.next()?)))
+        })],
+    },
+    Path {
+        template: "/v1/account/password",
+        methods: &[(Method::Post, |_| Some(Endpoint::Account(AccountEndpoint::SetPassword)))],
+    },
+    Path {
         template: "/embed/{form_id}",
         methods: &[(Method::Get, |ids| Some(Endpoint::Embed(ids.next()?)))],
     },
@@ -272,11 +316,13 @@ pub fn route(method: Method, path: &str) -> Routed {
 }
 
 /// The Worker's answer to one request. Nothing here panics; every failure becomes a problem.
-pub async fn handle(req: Request, env: &worker::Env) -> Reply {
+/// `background` lets a handler finish work after its answer has gone.
+pub async fn handle(req: Request, env: &worker::Env, background: worker::Context) -> Reply {
     let method = Method::parse(req.method().as_ref());
     let reply = match route(method, &req.path()) {
         Routed::Found(endpoint, path) => match Context::from_env(env, clock::now()) {
             Ok(ctx) => {
+                let ctx = ctx.with_background(background);
                 dispatch(endpoint, path, req, &ctx).await.unwrap_or_else(Failure::into_reply)
             }
             Err(error) => Failure::from(error).into_reply(),
@@ -312,11 +358,26 @@ async fn dispatch(
         }
         Endpoint::Embed(form) => forms::api::embed(ctx, &req, &form).await,
         Endpoint::SubmitLead(form) => intake::api::submit_lead(ctx, req, &form).await,
+        Endpoint::Account(endpoint) => account(endpoint, req, ctx).await,
         Endpoint::Operator(operator) => {
             require_bearer(&req, ctx.config.operator_token.as_deref())?;
             // Operator answers hold lead metadata and, once, secrets: never cached anywhere.
             Ok(operate(operator, req, ctx).await?.header("cache-control", "no-store"))
         }
+    }
+}
+
+async fn account(endpoint: AccountEndpoint, req: Request, ctx: &Context) -> Result<Reply, Failure> {
+    use accounts::api;
+    match endpoint {
+        AccountEndpoint::SignUp => api::sign_up(ctx, req).await,
+        AccountEndpoint::RequestSignInLink => api::request_sign_in_link(ctx, req).await,
+        AccountEndpoint::SignIn => api::sign_in(ctx, req).await,
+        AccountEndpoint::Read => api::read_account(ctx, &req).await,
+        AccountEndpoint::ListSessions => api::list_sessions(ctx, &req).await,
+        AccountEndpoint::EndAllSessions => api::end_all_sessions(ctx, &req).await,
+        AccountEndpoint::EndSession(id) => api::end_session(ctx, &req, &id).await,
+        AccountEndpoint::SetPassword => api::set_password(ctx, req).await,
     }
 }
 
@@ -417,6 +478,21 @@ mod tests {
             serde_json::from_value(example("/components/schemas/FieldError/example"))
                 .expect("error");
         assert_eq!(error, inlet_shared::FieldError::too_long("message", 2000));
+        let sign_up: inlet_shared::SignUpRequest = serde_json::from_value(example(
+            "/paths/~1v1~1account~1sign-up/post/requestBody/content/application~1json/example",
+        ))
+        .expect("sign-up");
+        assert!(sign_up.check().is_ok());
+        let sign_in: inlet_shared::SignInRequest = serde_json::from_value(example(
+            "/paths/~1v1~1account~1sessions/post/requestBody/content/application~1json/example",
+        ))
+        .expect("sign-in");
+        assert!(sign_in.credentials().is_some());
+        let _: inlet_shared::Account =
+            serde_json::from_value(example("/components/schemas/Account/example"))
+                .expect("account");
+        let _: inlet_shared::LinkSent =
+            serde_json::from_value(example("/components/schemas/LinkSent/example")).expect("sent");
         let codes = doc
             .pointer("/components/schemas/Problem/properties/code/enum")
             .and_then(Value::as_array)
@@ -458,6 +534,20 @@ mod tests {
         check("OPTIONS", "/v1/forms/demo/leads", Endpoint::FormPreflight(demo()));
         check("GET", "/embed/demo", Endpoint::Embed(demo()));
         check("GET", "/v1/openapi.json", Endpoint::OpenApi);
+        let account = |endpoint| Endpoint::Account(endpoint);
+        check("GET", "/v1/account", account(AccountEndpoint::Read));
+        check("POST", "/v1/account/sign-up", account(AccountEndpoint::SignUp));
+        check("POST", "/v1/account/sign-in-links", account(AccountEndpoint::RequestSignInLink));
+        check("POST", "/v1/account/sessions", account(AccountEndpoint::SignIn));
+        check("GET", "/v1/account/sessions", account(AccountEndpoint::ListSessions));
+        check("DELETE", "/v1/account/sessions", account(AccountEndpoint::EndAllSessions));
+        check(
+            "DELETE",
+            "/v1/account/sessions/ses_1",
+            account(AccountEndpoint::EndSession(SessionId::from("ses_1"))),
+        );
+        check("POST", "/v1/account/password", account(AccountEndpoint::SetPassword));
+        assert_eq!(refused("GET", "/v1/account/sign-up"), Routed::MethodNotAllowed("POST".into()));
         assert_eq!(
             refused("GET", "/v1/forms/demo/leads"),
             Routed::MethodNotAllowed("POST, OPTIONS".into())

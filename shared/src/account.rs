@@ -188,8 +188,7 @@ mod tests {
             request(r#"{"email": "a@b.example", "password": "p"}"#).credentials(),
             Some(Credentials::Password { email: "a@b.example", password: "p" })
         );
-        for json in [r#"{}"#, r#"{"email": "a@b.example"}"#, r#"{"link": "a", "password": "p"}"#]
-        {
+        for json in [r#"{}"#, r#"{"email": "a@b.example"}"#, r#"{"link": "a", "password": "p"}"#] {
             assert_eq!(request(json).credentials(), None, "{json}");
         }
         assert!(serde_json::from_str::<SignInRequest>(r#"{"token": "a"}"#).is_err());

@@ -94,7 +94,12 @@ impl Stack {
         }
 
         // A fresh secret per stack, as an operator's would be: no secret is ever committed.
-        let mut vars = vec![("INLET_SECRET".to_owned(), random_hex(24)?)];
+        // And its own address as the public base URL that emailed links start with (a test or
+        // `dev` may name another).
+        let mut vars = vec![
+            ("INLET_SECRET".to_owned(), random_hex(24)?),
+            ("PUBLIC_BASE_URL".to_owned(), format!("http://127.0.0.1:{port}")),
+        ];
         vars.extend(options.vars.iter().cloned());
         let env_file = persist.join(ENV_FILE);
         write_env_file(&env_file, &vars)?;

@@ -20,6 +20,8 @@ const TWILIO_AUTH_TOKEN: &str = "TWILIO_AUTH_TOKEN";
 const TWILIO_FROM: &str = "TWILIO_FROM";
 const ALLOW_PRIVATE_DESTINATIONS: &str = "ALLOW_PRIVATE_DESTINATIONS";
 const DELIVERY_RETRY_SCHEDULE: &str = "DELIVERY_RETRY_SCHEDULE";
+const PUBLIC_BASE_URL: &str = "PUBLIC_BASE_URL";
+const SIGN_UP: &str = "SIGN_UP";
 
 const DATABASE_BINDING: &str = "DB";
 const DELIVERIES_BINDING: &str = "DELIVERIES";
@@ -48,6 +50,21 @@ pub struct Config {
     /// Seconds between delivery attempts; `None` means the Standard Webhooks schedule.
     /// Invariant: 1 to 20 delays, each at most 7 days.
     pub retry_delays: Option<Vec<u32>>,
+    /// Where people reach this installation; every emailed link is built from it, never from a
+    /// request's `Host` header.
+    pub public_base: Result<PublicBase, NotConfigured>,
+    /// Whether anyone may sign up (`SIGN_UP=open`, the default) or only the invited (`closed`).
+    pub sign_up_open: bool,
+}
+
+/// `PUBLIC_BASE_URL`, e.g. `https://leads.example.com`: the links the Worker emails start with `url`,
+/// and state-changing requests from a browser must come from `origin`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicBase {
+    /// Without a trailing slash.
+    pub url: String,
+    /// Scheme, host and port, as a browser's `Origin` header writes them.
+    pub origin: String,
 }
 
 /// `INLET_SECRET`'s bytes. Invariant: at least 16 of them.
@@ -157,6 +174,17 @@ impl Config {
         };
         let retry_delays =
             get(DELIVERY_RETRY_SCHEDULE).map(|text| read_delays(&text)).transpose()?;
+        let public_base = match get(PUBLIC_BASE_URL) {
+            None => Err(NotConfigured(
+                "Accounts need PUBLIC_BASE_URL, the address people reach this installation at.",
+            )),
+            Some(value) => Ok(read_public_base(value.trim())?),
+        };
+        let sign_up_open = match get(SIGN_UP).as_deref() {
+            None | Some("open") => true,
+            Some("closed") => false,
+            Some(_) => return Err(error(SIGN_UP, "must be open or closed")),
+        };
         Ok(Config {
             secret,
             operator_token,
@@ -165,8 +193,28 @@ impl Config {
             sms,
             allow_private_destinations,
             retry_delays,
+            public_base,
+            sign_up_open,
         })
     }
+}
+
+/// An http(s) URL with nothing after its path: links are built by appending to it.
+fn read_public_base(value: &str) -> Result<PublicBase, ConfigError> {
+    let invalid = || error(PUBLIC_BASE_URL, "must be an http(s) URL with no query or fragment");
+    let url = url::Url::parse(value).map_err(|_| invalid())?;
+    if !matches!(url.scheme(), "http" | "https")
+        || url.host_str().is_none()
+        || url.query().is_some()
+        || url.fragment().is_some()
+        || !url.username().is_empty()
+    {
+        return Err(invalid());
+    }
+    Ok(PublicBase {
+        url: url.as_str().trim_end_matches('/').to_owned(),
+        origin: url.origin().ascii_serialization(),
+    })
 }
 
 /// `"5,300,1800"`: seconds between attempts.
@@ -238,6 +286,8 @@ mod tests {
         assert_eq!(config.retry_delays, None);
         assert_eq!(config.email.err().map(|n| n.0.contains("EMAIL_API_KEY")), Some(true));
         assert_eq!(config.sms.err().map(|n| n.0.contains("TWILIO_AUTH_TOKEN")), Some(true));
+        assert!(config.public_base.is_err());
+        assert!(config.sign_up_open);
     }
 
     #[test]
@@ -255,6 +305,15 @@ mod tests {
                 with(("DELIVERY_RETRY_SCHEDULE", bad)).contains("DELIVERY_RETRY_SCHEDULE"),
                 "{bad}"
             );
+        }
+        assert!(with(("SIGN_UP", "invite-only")).contains("SIGN_UP"));
+        for bad in [
+            "leads.example.com",
+            "ftp://x.example",
+            "https://x.example/?a=1",
+            "https://u@x.example",
+        ] {
+            assert!(with(("PUBLIC_BASE_URL", bad)).contains("PUBLIC_BASE_URL"), "{bad}");
         }
         // The message never carries the value.
         assert!(!with(("INLET_OPERATOR_TOKEN", "hunter2")).contains("hunter2"));
@@ -289,6 +348,20 @@ mod tests {
             (sms.base_url.as_str(), sms.from.as_str()),
             ("https://api.twilio.com", "+14155550100")
         );
+        let public = read(&[
+            SECRET_VALUE,
+            ("PUBLIC_BASE_URL", "https://Leads.Example.com:8443/inlet/"),
+            ("SIGN_UP", "closed"),
+        ])
+        .expect("config");
+        assert_eq!(
+            public.public_base,
+            Ok(PublicBase {
+                url: "https://leads.example.com:8443/inlet".into(),
+                origin: "https://leads.example.com:8443".into(),
+            })
+        );
+        assert!(!public.sign_up_open);
         // Half an email set-up is no email.
         let half = read(&[SECRET_VALUE, ("EMAIL_API_KEY", "re_key")]).expect("config");
         assert!(half.email.is_err());

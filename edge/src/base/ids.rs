@@ -70,10 +70,57 @@ id_type!(
     DestinationId
 );
 id_type!(
+    /// A person who signs in: `usr_` and 128 random bits. Not under a tenant: one person may belong to
+    /// several businesses.
+    UserId
+);
+id_type!(
+    /// A session's public id (`ses_` and 128 random bits), shown in the list of one's sessions and used
+    /// to end one. Never the session's token, which only the browser's cookie holds.
+    SessionId
+);
+id_type!(
+    /// An emailed link's public id (`lnk_` and 128 random bits), e.g. to withdraw an invitation.
+    LinkId
+);
+id_type!(
     /// A delivery: `msg_` and 128 random bits. It is the Standard Webhooks `webhook-id`, the same on
     /// every attempt, so receivers can drop duplicates.
     DeliveryId
 );
+
+impl TenantId {
+    /// A business that signed up: `t_` and 128 random bits (seeded ones have names like `t_demo`).
+    pub fn new(random: [u8; 16]) -> TenantId {
+        TenantId(format!("t_{}", base32(&random)))
+    }
+}
+
+impl FormId {
+    /// A form made in the dashboard: `f_` and 128 random bits, so form ids in embed snippets do not
+    /// reveal how many forms there are.
+    pub fn new(random: [u8; 16]) -> FormId {
+        FormId(format!("f_{}", base32(&random)))
+    }
+}
+
+impl UserId {
+    pub fn new(random: [u8; 16]) -> UserId {
+        UserId(format!("usr_{}", base32(&random)))
+    }
+}
+
+impl SessionId {
+    pub fn new(random: [u8; 16]) -> SessionId {
+        SessionId(format!("ses_{}", base32(&random)))
+    }
+}
+
+impl LinkId {
+    pub fn new(random: [u8; 16]) -> LinkId {
+        LinkId(format!("lnk_{}", base32(&random)))
+    }
+}
 
 impl LeadId {
     pub fn new(random: [u8; 16]) -> LeadId {
@@ -93,7 +140,8 @@ impl DeliveryId {
     }
 }
 
-fn base32(bytes: &[u8]) -> String {
+/// Crockford base32, lower case, without padding: 26 characters for 128 bits, 52 for 256.
+pub fn base32(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() * 8 / 5 + 1);
     let (mut buffer, mut bits) = (0u32, 0u32);
     for &byte in bytes {
@@ -125,6 +173,16 @@ mod tests {
         assert!(is_id(id.as_str()));
         assert!(is_id(DestinationId::new([7; 16]).as_str()));
         assert!(DeliveryId::new([0; 16]).as_str().starts_with("msg_"));
+        for id in [
+            TenantId::new([9; 16]).to_string(),
+            FormId::new([9; 16]).to_string(),
+            UserId::new([9; 16]).to_string(),
+            SessionId::new([9; 16]).to_string(),
+            LinkId::new([9; 16]).to_string(),
+        ] {
+            assert!(is_id(&id) && id.ends_with(&base32(&[9; 16])), "{id}");
+        }
+        assert_eq!(base32(&[0; 32]).len(), 52);
     }
 
     #[test]

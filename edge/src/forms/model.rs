@@ -15,7 +15,7 @@
 use crate::base::clock::Timestamp;
 use crate::base::crypto::{constant_time_eq, hex, hmac_sha256};
 use crate::base::ids::{FormId, TenantId};
-use inlet_shared::{FORM_TOKEN_MAX_AGE_SECONDS, FormDefinition};
+use inlet_shared::{FORM_TOKEN_MAX_AGE_SECONDS, Field, FieldKind, FormDefinition};
 use serde::{Deserialize, Serialize};
 
 /// `FORM_TOKEN_MAX_AGE_SECONDS` in milliseconds.
@@ -67,6 +67,42 @@ impl Default for RateLimits {
             per_client: Limit { limit: 10, window_seconds: 600 },
             per_form: Limit { limit: 600, window_seconds: 600 },
         }
+    }
+}
+
+/// The form a new business starts with: a contact form like the demo's (name, email, phone, message,
+/// and consent in the business's name), so its first embed snippet works at once.
+pub fn starter_form(id: &FormId, business_name: &str) -> FormDefinition {
+    let field = |name: &str, label: &str, kind: FieldKind, required: bool| Field {
+        name: name.to_owned(),
+        label: label.to_owned(),
+        kind,
+        required,
+        help: None,
+    };
+    FormDefinition {
+        id: id.as_str().to_owned(),
+        title: "Contact us".to_owned(),
+        fields: vec![
+            field("name", "Your name", FieldKind::Text { max_length: 100 }, true),
+            field("email", "Email", FieldKind::Email, true),
+            field("phone", "Phone", FieldKind::Phone, false),
+            field("message", "How can we help?", FieldKind::MultiLine { max_length: 2000 }, false),
+            field(
+                "consent",
+                "Consent",
+                FieldKind::Consent {
+                    text: format!("I agree that {business_name} may contact me about my request."),
+                    version: "1".to_owned(),
+                },
+                true,
+            ),
+        ],
+        default_country: Default::default(),
+        submit_label: "Send".to_owned(),
+        success_message: "Thank you! We have received your message and will be in touch soon."
+            .to_owned(),
+        turnstile_site_key: None,
     }
 }
 
@@ -153,6 +189,18 @@ pub fn renewed_token(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_starter_form_is_a_valid_contact_form_in_the_business_name() {
+        let form = starter_form(&FormId::from("f_1"), "Acme Roofing");
+        assert_eq!(form.check(), Ok(()));
+        assert_eq!(form.id, "f_1");
+        let names: Vec<&str> = form.fields.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["name", "email", "phone", "message", "consent"]);
+        assert!(
+            matches!(&form.fields[4].kind, FieldKind::Consent { text, .. } if text.contains("Acme Roofing"))
+        );
+    }
 
     #[test]
     fn empty_settings_take_every_default() {

@@ -1,11 +1,13 @@
 //! Forms in D1. The one query that does not name a tenant is the public lookup of a form by its
 //! public id, which is how a request learns its tenant in the first place.
 
-use crate::base::database::{StoreError, from_json};
+use crate::base::clock::Timestamp;
+use crate::base::database::{StoreError, from_json, timestamp, to_json};
 use crate::base::ids::{FormId, TenantId};
 use crate::forms::model::StoredForm;
+use inlet_shared::FormDefinition;
 use serde::Deserialize;
-use worker::D1Database;
+use worker::{D1Database, D1PreparedStatement};
 
 #[derive(Deserialize)]
 struct FormRow {
@@ -44,4 +46,29 @@ pub async fn find_tenant_form(
     form_id: &FormId,
 ) -> Result<Option<StoredForm>, StoreError> {
     Ok(find_form(db, form_id).await?.filter(|form| form.tenant_id == *tenant_id))
+}
+
+/// A form about to be stored.
+pub struct NewForm<'a> {
+    pub tenant_id: &'a TenantId,
+    pub definition: &'a FormDefinition,
+    pub allowed_origins: &'a [String],
+    pub created_at: Timestamp,
+}
+
+/// The statement that stores `form`, for a caller that stores it together with other rows in one
+/// batch (a sign-up stores the business, its owner and its first form at once).
+pub fn insert_form(db: &D1Database, form: &NewForm) -> Result<D1PreparedStatement, StoreError> {
+    Ok(db
+        .prepare(
+            "INSERT INTO forms (tenant_id, id, definition, allowed_origins, settings, created_at, \
+             updated_at) VALUES (?1, ?2, ?3, ?4, '{}', ?5, ?5)",
+        )
+        .bind(&[
+            form.tenant_id.as_str().into(),
+            form.definition.id.as_str().into(),
+            to_json(form.definition, "form definition")?.into(),
+            to_json(form.allowed_origins, "allowed origins")?.into(),
+            timestamp(form.created_at),
+        ])?)
 }

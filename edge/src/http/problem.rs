@@ -134,7 +134,7 @@ impl Problem {
         let mut problem = Problem::new(
             429,
             "rate_limited",
-            "Too many submissions. Please wait a moment and try again.",
+            "Too many requests. Please wait a moment and try again.",
         );
         problem.retry_after = Some(retry_after);
         problem
@@ -145,6 +145,54 @@ impl Problem {
         Problem::new(401, "unauthorized", "This address needs the operator's token.").with_detail(
             "Send Authorization: Bearer <token>, the Worker's INLET_OPERATOR_TOKEN secret.",
         )
+    }
+
+    /// A state-changing request that another website made (or tried to make) in the person's name.
+    pub fn cross_site_request() -> Problem {
+        Problem::new(403, "cross_site_request", "This request did not come from Inlet's own pages.")
+            .with_detail(
+                "Requests that change something must come from this installation's origin.",
+            )
+    }
+
+    /// The operator closed public sign-up (`SIGN_UP=closed`): only invited people get accounts.
+    pub fn sign_up_closed() -> Problem {
+        Problem::new(403, "sign_up_closed", "Sign-up is closed on this installation.")
+            .with_detail("Ask the business that uses it for an invitation.")
+    }
+
+    /// An emailed link that is unknown, used, or expired: the three read the same, so a guess
+    /// learns nothing.
+    pub fn link_invalid() -> Problem {
+        Problem::new(400, "link_invalid", "This link has expired or was already used.")
+            .with_detail("Ask for a new one; sign-in links last 15 minutes and work once.")
+    }
+
+    /// No session, or one that has ended.
+    pub fn session_required() -> Problem {
+        Problem::new(401, "session_required", "Please sign in.")
+    }
+
+    /// A wrong address or password; which of the two is not said.
+    pub fn sign_in_failed() -> Problem {
+        Problem::new(401, "sign_in_failed", "The email address or the password is not right.")
+            .with_detail("Check both, or ask for a sign-in link by email instead.")
+    }
+
+    /// A password the rule refuses; `detail` says why.
+    pub fn password_not_accepted(detail: impl Into<String>) -> Problem {
+        Problem::new(422, "password_not_accepted", "Please choose another password.")
+            .with_detail(detail)
+    }
+
+    /// Accounts need a setting the operator has not made; `detail` names it.
+    pub fn accounts_unavailable(detail: impl Into<String>) -> Problem {
+        Problem::new(503, "accounts_unavailable", "Accounts are not set up on this installation.")
+            .with_detail(detail)
+    }
+
+    pub fn session_not_found() -> Problem {
+        Problem::new(404, "session_not_found", "This session does not exist or has ended.")
     }
 
     pub fn destination_not_found() -> Problem {
@@ -216,6 +264,14 @@ pub fn all_examples() -> Vec<Problem> {
         Problem::turnstile_unavailable(),
         Problem::rate_limited(3),
         Problem::unauthorized(),
+        Problem::cross_site_request(),
+        Problem::sign_up_closed(),
+        Problem::link_invalid(),
+        Problem::session_required(),
+        Problem::sign_in_failed(),
+        Problem::password_not_accepted("x"),
+        Problem::accounts_unavailable("x"),
+        Problem::session_not_found(),
         Problem::destination_not_found(),
         Problem::delivery_not_found(),
         Problem::destination_invalid("x"),

@@ -5,6 +5,7 @@
 #![allow(clippy::panic)]
 
 mod abuse;
+mod accounts;
 mod configuration;
 mod forwarding;
 mod helpers;

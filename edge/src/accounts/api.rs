@@ -1,0 +1,383 @@
+//! The accounts API under `/v1/account`: sign up, ask for a sign-in link, sign in (with a link or a
+//! password), read one's account, list and end one's sessions, set a password.
+//!
+//! Every request that changes something must come from this installation's own pages and carry
+//! JSON. Requests for emailed links are limited per address and per client, answer the same whether
+//! or not the address has an account, and send their email after the answer, so neither the words
+//! nor the timing of the answer tell which addresses have accounts.
+
+use crate::accounts::guard::{self, SignedIn};
+use crate::accounts::model::{
+    LinkEmail, Purpose, SESSION_COOKIE, SESSION_MAX_MS, Token, existing_account_email, link_url,
+    session_end, sign_in_email, sign_up_email, user_agent_summary,
+};
+use crate::accounts::password;
+use crate::accounts::store::{self, NewBusiness, NewLink, NewSession};
+use crate::base::config::{EmailProvider, PublicBase};
+use crate::base::context::Context;
+use crate::base::crypto::{hex, hmac_sha256};
+use crate::base::ids::{FormId, LinkId, SessionId, TenantId, UserId};
+use crate::base::mail::{Mail, provider_request};
+use crate::base::outbound::send;
+use crate::base::random::random_bytes;
+use crate::forms::model::{Limit, starter_form};
+use crate::forms::store::NewForm;
+use crate::http::cookie;
+use crate::http::failure::Failure;
+use crate::http::problem::Problem;
+use crate::http::reply::Reply;
+use crate::http::request::{header, read_json};
+use crate::intake::limiter;
+use crate::intake::model::limit::Decision;
+use crate::intake::model::spam::client_key;
+use inlet_shared::{
+    Account, Credentials, Email, LinkSent, Membership, PasswordRequest, SessionSummary, Sessions,
+    SignInLinkRequest, SignInRequest, SignUpRequest, User, check_password,
+};
+use worker::{Request, console_error};
+
+/// Largest request body, in bytes: an address, a name, a password.
+const MAX_BODY_BYTES: usize = 8 * 1024;
+/// Emailed links per address, and per client, per hour.
+const LINKS_PER_ADDRESS: Limit = Limit { limit: 5, window_seconds: 3600 };
+const LINKS_PER_CLIENT: Limit = Limit { limit: 30, window_seconds: 3600 };
+/// Password sign-in attempts per account, and per client, per 15 minutes.
+const SIGN_INS_PER_ACCOUNT: Limit = Limit { limit: 10, window_seconds: 900 };
+const SIGN_INS_PER_CLIENT: Limit = Limit { limit: 50, window_seconds: 900 };
+/// How long the email provider may take.
+const EMAIL_TIMEOUT_MS: u32 = 10_000;
+
+const LINK_SENT: &str = "Check your inbox: we sent a link to that address.";
+const SIGN_IN_LINK_SENT: &str = "If that address has an account, a sign-in link is on its way.";
+
+/// `POST /v1/account/sign-up`: emails a link that creates the business once it is opened (or, for
+/// an address that already has an account, a sign-in link).
+pub async fn sign_up(ctx: &Context, mut req: Request) -> Result<Reply, Failure> {
+    guard::refuse_cross_site(ctx, &req)?;
+    if !ctx.config.sign_up_open {
+        return Err(Problem::sign_up_closed().into());
+    }
+    let (base, provider) = link_settings(ctx)?;
+    let request: SignUpRequest = read_json(&mut req, MAX_BODY_BYTES).await?;
+    let (name, email) = request.check().map_err(Problem::validation_failed)?;
+    limit_links(ctx, &req, &email).await?;
+    let (link_id, mail) = match store::find_user_by_email(ctx.db(), &email).await? {
+        Some(_) => {
+            let (id, token) = issue_link(ctx, Purpose::SignIn, &email, None).await?;
+            (id, existing_account_email(&link_url(base, &token)))
+        }
+        None => {
+            let (id, token) = issue_link(ctx, Purpose::SignUp, &email, Some(&name)).await?;
+            (id, sign_up_email(&link_url(base, &token)))
+        }
+    };
+    send_after_answer(ctx, provider, &email, &link_id, mail).await;
+    Ok(link_sent(LINK_SENT))
+}
+
+/// `POST /v1/account/sign-in-links`: emails a sign-in link if the address has an account.
+pub async fn request_sign_in_link(ctx: &Context, mut req: Request) -> Result<Reply, Failure> {
+    guard::refuse_cross_site(ctx, &req)?;
+    let (base, provider) = link_settings(ctx)?;
+    let request: SignInLinkRequest = read_json(&mut req, MAX_BODY_BYTES).await?;
+    let email = request.check().map_err(Problem::validation_failed)?;
+    limit_links(ctx, &req, &email).await?;
+    if store::find_user_by_email(ctx.db(), &email).await?.is_some() {
+        let (id, token) = issue_link(ctx, Purpose::SignIn, &email, None).await?;
+        send_after_answer(ctx, provider, &email, &id, sign_in_email(&link_url(base, &token))).await;
+    }
+    Ok(link_sent(SIGN_IN_LINK_SENT))
+}
+
+/// `POST /v1/account/sessions`: signs in with an emailed link or a password, and sets the cookie.
+pub async fn sign_in(ctx: &Context, mut req: Request) -> Result<Reply, Failure> {
+    guard::refuse_cross_site(ctx, &req)?;
+    let request: SignInRequest = read_json(&mut req, MAX_BODY_BYTES).await?;
+    let user_id = match request.credentials() {
+        Some(Credentials::Link(raw)) => follow_link(ctx, raw).await?,
+        Some(Credentials::Password { email, password }) => {
+            check_sign_in(ctx, &req, email, password).await?
+        }
+        None => {
+            return Err(Problem::malformed_json(
+                r#"Send {"link": "..."} or {"email": "...", "password": "..."}."#,
+            )
+            .into());
+        }
+    };
+    let user_agent = header(&req, "user-agent")?.and_then(|raw| user_agent_summary(&raw));
+    start_session(ctx, &user_id, user_agent.as_deref()).await
+}
+
+/// `GET /v1/account`.
+pub async fn read_account(ctx: &Context, req: &Request) -> Result<Reply, Failure> {
+    let person = guard::signed_in(ctx, req).await?;
+    let account =
+        account(ctx, &person.user_id, &person.email, person.has_password, &person.session_id)
+            .await?;
+    Ok(private(Reply::json(200, &account)))
+}
+
+/// `GET /v1/account/sessions`: the person's live sessions, newest first.
+pub async fn list_sessions(ctx: &Context, req: &Request) -> Result<Reply, Failure> {
+    let person = guard::signed_in(ctx, req).await?;
+    let sessions = store::list_sessions(ctx.db(), &person.user_id, ctx.now)
+        .await?
+        .into_iter()
+        .filter(|session| ctx.now < session_end(session.created_at, session.last_used_at))
+        .map(|session| SessionSummary {
+            current: session.id == person.session_id,
+            id: session.id.to_string(),
+            created_at: session.created_at.rfc3339(),
+            last_used_at: session.last_used_at.rfc3339(),
+            expires_at: session_end(session.created_at, session.last_used_at).rfc3339(),
+            user_agent: session.user_agent,
+        })
+        .collect();
+    Ok(private(Reply::json(200, &Sessions { sessions })))
+}
+
+/// `DELETE /v1/account/sessions/{id}`: ends one of the person's sessions (signing out, when it is
+/// the current one).
+pub async fn end_session(ctx: &Context, req: &Request, id: &SessionId) -> Result<Reply, Failure> {
+    guard::refuse_cross_site(ctx, req)?;
+    let person = guard::signed_in(ctx, req).await?;
+    if !store::delete_session(ctx.db(), &person.user_id, id).await? {
+        return Err(Problem::session_not_found().into());
+    }
+    let reply = private(Reply::empty(204));
+    Ok(if *id == person.session_id { forget_cookie(reply) } else { reply })
+}
+
+/// `DELETE /v1/account/sessions`: signs out everywhere, here included.
+pub async fn end_all_sessions(ctx: &Context, req: &Request) -> Result<Reply, Failure> {
+    guard::refuse_cross_site(ctx, req)?;
+    let person = guard::signed_in(ctx, req).await?;
+    store::delete_sessions(ctx.db(), &person.user_id, None).await?;
+    Ok(forget_cookie(private(Reply::empty(204))))
+}
+
+/// `POST /v1/account/password`: sets or replaces the password, and ends every other session.
+pub async fn set_password(ctx: &Context, mut req: Request) -> Result<Reply, Failure> {
+    guard::refuse_cross_site(ctx, &req)?;
+    let person: SignedIn = guard::signed_in(ctx, &req).await?;
+    let request: PasswordRequest = read_json(&mut req, MAX_BODY_BYTES).await?;
+    check_password(&request.password)
+        .map_err(|problem| Problem::password_not_accepted(problem.message()))?;
+    let phc = password::hash(&request.password, random_bytes()?)
+        .map_err(|error| Failure::Internal(error.to_string()))?;
+    store::set_password(ctx.db(), &person.user_id, &phc, &person.session_id, ctx.now).await?;
+    Ok(private(Reply::empty(204)))
+}
+
+/// Emailed links need the public base URL and an email provider.
+fn link_settings(ctx: &Context) -> Result<(&PublicBase, &EmailProvider), Failure> {
+    let base = ctx.config.public_base.as_ref().map_err(|n| Problem::accounts_unavailable(n.0))?;
+    let provider = ctx.config.email.as_ref().map_err(|n| Problem::accounts_unavailable(n.0))?;
+    Ok((base, provider))
+}
+
+/// Takes one emailed link from the address's budget and the client's.
+async fn limit_links(ctx: &Context, req: &Request, email: &Email) -> Result<(), Failure> {
+    take(ctx, &format!("links:address:{}", address_key(ctx, email)), LINKS_PER_ADDRESS).await?;
+    take(ctx, &format!("links:client:{}", client(ctx, req)?), LINKS_PER_CLIENT).await
+}
+
+/// The limiter's key for an address: keyed with the secret, so limiter names carry no address.
+fn address_key(ctx: &Context, email: &Email) -> String {
+    let secret = ctx.config.secret.as_bytes();
+    hex(&hmac_sha256(secret, &[b"account-address\n", email.as_str().as_bytes()])[..16])
+}
+
+fn client(ctx: &Context, req: &Request) -> Result<String, Failure> {
+    let ip = header(req, "cf-connecting-ip")?;
+    Ok(client_key(ctx.config.secret.as_bytes(), ip.as_deref().unwrap_or("unknown")))
+}
+
+async fn take(ctx: &Context, key: &str, limit: Limit) -> Result<(), Failure> {
+    match limiter::take(&ctx.bindings.limiter, key, limit).await? {
+        Decision::Limited { retry_after } => Err(Problem::rate_limited(retry_after).into()),
+        Decision::Allowed => Ok(()),
+    }
+}
+
+/// Stores a new link and returns its id and token (which only the email will carry).
+async fn issue_link(
+    ctx: &Context,
+    purpose: Purpose,
+    email: &Email,
+    business_name: Option<&str>,
+) -> Result<(LinkId, Token), Failure> {
+    let id = LinkId::new(random_bytes()?);
+    let token = Token::new(random_bytes()?);
+    let link = NewLink {
+        id: &id,
+        token_hash: &token.hash(),
+        purpose: purpose.as_str(),
+        email,
+        business_name,
+        created_at: ctx.now,
+        expires_at: ctx.now.plus_ms(purpose.lifetime_ms()),
+    };
+    store::insert_link(ctx.db(), &link).await?;
+    Ok((id, token))
+}
+
+/// Sends the email once the answer has gone. A failure is logged without the email's contents (it
+/// carries the link); the person asks again.
+async fn send_after_answer(
+    ctx: &Context,
+    provider: &EmailProvider,
+    to: &Email,
+    link_id: &LinkId,
+    mail: LinkEmail,
+) {
+    let to = [to.as_str().to_owned()];
+    let outgoing = provider_request(
+        provider,
+        &Mail {
+            to: &to,
+            subject: &mail.subject,
+            text: &mail.text,
+            reply_to: None,
+            idempotency_key: Some(link_id.as_str()),
+        },
+    );
+    let link_id = link_id.clone();
+    ctx.after_answer(async move {
+        match send(&outgoing, EMAIL_TIMEOUT_MS).await {
+            Ok(answer) if (200..300).contains(&answer.status()) => {}
+            Ok(answer) => {
+                console_error!("link {link_id}: the email provider answered {}", answer.status())
+            }
+            Err(error) => {
+                console_error!("link {link_id}: the email provider did not answer: {error}")
+            }
+        }
+    })
+    .await;
+}
+
+/// Uses an emailed link: a sign-in link signs its person in; a sign-up link creates the business,
+/// its owner and its first form. Unknown, used and expired links are refused alike.
+async fn follow_link(ctx: &Context, raw: &str) -> Result<UserId, Failure> {
+    let token = Token::parse(raw).ok_or_else(Problem::link_invalid)?;
+    let link = store::use_link(ctx.db(), &token.hash(), ctx.now)
+        .await?
+        .ok_or_else(Problem::link_invalid)?;
+    let email = Email::parse(&link.email)
+        .map_err(|_| Failure::Internal(format!("a link to a malformed address: {}", link.email)))?;
+    match Purpose::parse(&link.purpose) {
+        Some(Purpose::SignIn) => {
+            // The account may have been deleted since the link was sent.
+            let user = store::find_user_by_email(ctx.db(), &email).await?;
+            Ok(user.ok_or_else(Problem::link_invalid)?.id)
+        }
+        Some(Purpose::SignUp) => {
+            let name = link.business_name.unwrap_or_default();
+            let form_id = FormId::new(random_bytes()?);
+            let definition = starter_form(&form_id, &name);
+            // Any site may embed the first form until the owner names theirs, so the snippet works
+            // wherever it is pasted; the spam defences apply all the same.
+            let anywhere = ["*".to_owned()];
+            let tenant_id = TenantId::new(random_bytes()?);
+            let business = NewBusiness {
+                tenant_id: &tenant_id,
+                name: &name,
+                new_user_id: &UserId::new(random_bytes()?),
+                owner_email: email.as_str(),
+                form: NewForm {
+                    tenant_id: &tenant_id,
+                    definition: &definition,
+                    allowed_origins: &anywhere,
+                    created_at: ctx.now,
+                },
+                created_at: ctx.now,
+            };
+            Ok(store::create_business(ctx.db(), &business).await?)
+        }
+        None => Err(Failure::Internal(format!("a link with purpose {:?}", link.purpose))),
+    }
+}
+
+/// Checks an address and password, within the account's and the client's budgets. A wrong address
+/// and a wrong password are refused alike, after the same work.
+async fn check_sign_in(
+    ctx: &Context,
+    req: &Request,
+    email: &str,
+    given: &str,
+) -> Result<UserId, Failure> {
+    let email = Email::parse(email).map_err(|_| Problem::sign_in_failed())?;
+    take(ctx, &format!("sign-in:address:{}", address_key(ctx, &email)), SIGN_INS_PER_ACCOUNT)
+        .await?;
+    take(ctx, &format!("sign-in:client:{}", client(ctx, req)?), SIGN_INS_PER_CLIENT).await?;
+    let user = store::find_user_by_email(ctx.db(), &email).await?;
+    let stored = user.as_ref().and_then(|user| user.password_hash.as_deref());
+    match user {
+        Some(user) if password::verify(given, stored) => Ok(user.id),
+        _ => Err(Problem::sign_in_failed().into()),
+    }
+}
+
+/// Begins a session for the person and answers with their account and the cookie.
+async fn start_session(
+    ctx: &Context,
+    user_id: &UserId,
+    user_agent: Option<&str>,
+) -> Result<Reply, Failure> {
+    let id = SessionId::new(random_bytes()?);
+    let token = Token::new(random_bytes()?);
+    let session = NewSession {
+        id: &id,
+        token_hash: &token.hash(),
+        user_id,
+        created_at: ctx.now,
+        expires_at: ctx.now.plus_ms(SESSION_MAX_MS),
+        user_agent,
+    };
+    store::insert_session(ctx.db(), &session).await?;
+    let person = store::find_session(ctx.db(), &token.hash())
+        .await?
+        .ok_or_else(|| Failure::Internal(format!("session {id} vanished as it began")))?;
+    let account =
+        account(ctx, user_id, &person.email, person.has_password != 0, &person.id).await?;
+    let cookie = cookie::set(SESSION_COOKIE, token.as_str(), SESSION_MAX_MS / 1000);
+    Ok(private(Reply::json(201, &account)).header("set-cookie", cookie))
+}
+
+async fn account(
+    ctx: &Context,
+    user_id: &UserId,
+    email: &str,
+    has_password: bool,
+    session_id: &SessionId,
+) -> Result<Account, Failure> {
+    let businesses = store::memberships(ctx.db(), user_id)
+        .await?
+        .into_iter()
+        .map(|row| Membership {
+            tenant_id: row.tenant_id.to_string(),
+            name: row.name,
+            role: row.role,
+        })
+        .collect();
+    Ok(Account {
+        user: User { id: user_id.to_string(), email: email.to_owned(), has_password },
+        session_id: session_id.to_string(),
+        businesses,
+    })
+}
+
+fn link_sent(message: &str) -> Reply {
+    private(Reply::json(202, &LinkSent { message: message.to_owned() }))
+}
+
+/// Answers about a person are never stored by a cache.
+fn private(reply: Reply) -> Reply {
+    reply.header("cache-control", "no-store")
+}
+
+fn forget_cookie(reply: Reply) -> Reply {
+    reply.header("set-cookie", cookie::clear(SESSION_COOKIE))
+}

@@ -1,0 +1,60 @@
+//! Who is asking: the check every endpoint behind a sign-in calls first. A session cookie whose
+//! token hashes to a live session is a signed-in person; anything else is `401 session_required`,
+//! said the same way for a missing, forged, expired or ended session.
+//!
+//! Requests that change something also pass [`refuse_cross_site`] first, so another website cannot
+//! make a person's browser send them.
+
+use crate::accounts::model::{SESSION_COOKIE, Token, needs_touch, session_end};
+use crate::accounts::store;
+use crate::base::context::Context;
+use crate::base::ids::{SessionId, UserId};
+use crate::http::cookie::cookie;
+use crate::http::failure::Failure;
+use crate::http::problem::Problem;
+use crate::http::same_origin;
+use worker::Request;
+
+/// A signed-in person, and the session they asked with.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub session_id: SessionId,
+    pub user_id: UserId,
+    pub email: String,
+    pub has_password: bool,
+}
+
+/// The person whose session cookie came with the request. Marks the session used (at most once a
+/// minute), which moves its idle end.
+pub async fn signed_in(ctx: &Context, req: &Request) -> Result<SignedIn, Failure> {
+    let token = cookie(req, SESSION_COOKIE)?
+        .and_then(|raw| Token::parse(&raw))
+        .ok_or_else(Problem::session_required)?;
+    let row = store::find_session(ctx.db(), &token.hash())
+        .await?
+        .ok_or_else(Problem::session_required)?;
+    if ctx.now >= row.expires_at || ctx.now >= session_end(row.created_at, row.last_used_at) {
+        return Err(Problem::session_required().into());
+    }
+    if needs_touch(row.last_used_at, ctx.now) {
+        store::touch_session(ctx.db(), &row.id, ctx.now).await?;
+    }
+    Ok(SignedIn {
+        session_id: row.id,
+        user_id: row.user_id,
+        email: row.email,
+        has_password: row.has_password != 0,
+    })
+}
+
+/// Refuses a state-changing request another site made: its origin must be this installation's
+/// public origin or the one the request was sent to.
+pub fn refuse_cross_site(ctx: &Context, req: &Request) -> Result<(), Failure> {
+    let url = req.url()?;
+    let own = url.origin().ascii_serialization();
+    let mut origins = vec![own.as_str()];
+    if let Ok(base) = &ctx.config.public_base {
+        origins.push(base.origin.as_str());
+    }
+    same_origin::refuse_cross_site(req, &origins)
+}

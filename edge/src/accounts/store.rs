@@ -1,0 +1,319 @@
+//! Accounts in D1: people, memberships, sessions and emailed links. Tokens arrive here already
+//! hashed; no query sees a token itself.
+//!
+//! A person's rows are found by their id or their canonical address; a business's, by its tenant id
+//! first. Using a link is one `UPDATE ... RETURNING`, so two requests with the same link cannot both
+//! use it.
+
+use crate::base::clock::Timestamp;
+use crate::base::database::{StoreError, changed, text, timestamp};
+use crate::base::ids::{LinkId, SessionId, TenantId, UserId};
+use crate::forms::store::{NewForm, insert_form};
+use inlet_shared::{Email, Role};
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
+use worker::D1Database;
+
+#[derive(Debug, Deserialize)]
+pub struct UserRow {
+    pub id: UserId,
+    pub email: String,
+    pub password_hash: Option<String>,
+}
+
+pub async fn find_user_by_email(
+    db: &D1Database,
+    email: &Email,
+) -> Result<Option<UserRow>, StoreError> {
+    Ok(db
+        .prepare("SELECT id, email, password_hash FROM users WHERE email = ?1")
+        .bind(&[email.as_str().into()])?
+        .first::<UserRow>(None)
+        .await?)
+}
+
+/// A link about to be emailed.
+pub struct NewLink<'a> {
+    pub id: &'a LinkId,
+    pub token_hash: &'a str,
+    pub purpose: &'static str,
+    pub email: &'a Email,
+    pub business_name: Option<&'a str>,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+pub async fn insert_link(db: &D1Database, link: &NewLink<'_>) -> Result<(), StoreError> {
+    db.prepare(
+        "INSERT INTO links (id, token_hash, purpose, email, business_name, created_at, expires_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )
+    .bind(&[
+        link.id.as_str().into(),
+        link.token_hash.into(),
+        link.purpose.into(),
+        link.email.as_str().into(),
+        text(link.business_name),
+        timestamp(link.created_at),
+        timestamp(link.expires_at),
+    ])?
+    .run()
+    .await?;
+    Ok(())
+}
+
+/// A link as it was when it was used.
+#[derive(Debug, Deserialize)]
+pub struct UsedLink {
+    pub purpose: String,
+    pub email: String,
+    pub business_name: Option<String>,
+}
+
+/// Marks the link with this hash used, if it exists, is unused and has not expired, and returns it.
+pub async fn use_link(
+    db: &D1Database,
+    token_hash: &str,
+    now: Timestamp,
+) -> Result<Option<UsedLink>, StoreError> {
+    Ok(db
+        .prepare(
+            "UPDATE links SET used_at = ?2 WHERE token_hash = ?1 AND used_at IS NULL \
+             AND expires_at > ?2 RETURNING purpose, email, business_name",
+        )
+        .bind(&[token_hash.into(), timestamp(now)])?
+        .first::<UsedLink>(None)
+        .await?)
+}
+
+/// A business about to be created by a confirmed sign-up.
+pub struct NewBusiness<'a> {
+    pub tenant_id: &'a TenantId,
+    pub name: &'a str,
+    /// The owner's id if the address has no account yet (an existing account keeps its id).
+    pub new_user_id: &'a UserId,
+    pub owner_email: &'a str,
+    pub form: NewForm<'a>,
+    pub created_at: Timestamp,
+}
+
+/// Creates the business, its owner's account (unless the address has one), the owner's membership
+/// and the first form, all or nothing. Returns the owner.
+pub async fn create_business(
+    db: &D1Database,
+    business: &NewBusiness<'_>,
+) -> Result<UserId, StoreError> {
+    let at = timestamp(business.created_at);
+    let email: JsValue = business.owner_email.into();
+    let statements = vec![
+        db.prepare(
+            "INSERT INTO users (id, email, created_at) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (email) DO NOTHING",
+        )
+        .bind(&[business.new_user_id.as_str().into(), email.clone(), at.clone()])?,
+        db.prepare("INSERT INTO tenants (id, name, created_at) VALUES (?1, ?2, ?3)").bind(&[
+            business.tenant_id.as_str().into(),
+            business.name.into(),
+            at.clone(),
+        ])?,
+        db.prepare(
+            "INSERT INTO members (tenant_id, user_id, role, created_at) \
+             SELECT ?1, id, 'owner', ?2 FROM users WHERE email = ?3",
+        )
+        .bind(&[business.tenant_id.as_str().into(), at, email])?,
+        insert_form(db, &business.form)?,
+    ];
+    db.batch(statements).await?;
+    let owner = db
+        .prepare("SELECT id FROM users WHERE email = ?1")
+        .bind(&[business.owner_email.into()])?
+        .first::<Id>(None)
+        .await?;
+    owner.map(|row| row.id).ok_or_else(|| {
+        StoreError::Corrupt(format!("business {}: its owner vanished", business.tenant_id))
+    })
+}
+
+#[derive(Deserialize)]
+struct Id {
+    id: UserId,
+}
+
+/// A session about to begin.
+pub struct NewSession<'a> {
+    pub id: &'a SessionId,
+    pub token_hash: &'a str,
+    pub user_id: &'a UserId,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub user_agent: Option<&'a str>,
+}
+
+pub async fn insert_session(db: &D1Database, session: &NewSession<'_>) -> Result<(), StoreError> {
+    db.prepare(
+        "INSERT INTO sessions (id, token_hash, user_id, created_at, last_used_at, expires_at, \
+         user_agent) VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6)",
+    )
+    .bind(&[
+        session.id.as_str().into(),
+        session.token_hash.into(),
+        session.user_id.as_str().into(),
+        timestamp(session.created_at),
+        timestamp(session.expires_at),
+        text(session.user_agent),
+    ])?
+    .run()
+    .await?;
+    Ok(())
+}
+
+/// A session with the person it belongs to.
+#[derive(Debug, Deserialize)]
+pub struct SessionRow {
+    pub id: SessionId,
+    pub user_id: UserId,
+    pub email: String,
+    pub has_password: u8,
+    pub created_at: Timestamp,
+    pub last_used_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+pub async fn find_session(
+    db: &D1Database,
+    token_hash: &str,
+) -> Result<Option<SessionRow>, StoreError> {
+    Ok(db
+        .prepare(
+            "SELECT s.id, s.user_id, u.email, u.password_hash IS NOT NULL AS has_password, \
+             s.created_at, s.last_used_at, s.expires_at \
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1",
+        )
+        .bind(&[token_hash.into()])?
+        .first::<SessionRow>(None)
+        .await?)
+}
+
+pub async fn touch_session(
+    db: &D1Database,
+    id: &SessionId,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    db.prepare("UPDATE sessions SET last_used_at = ?2 WHERE id = ?1")
+        .bind(&[id.as_str().into(), timestamp(now)])?
+        .run()
+        .await?;
+    Ok(())
+}
+
+/// A session as its owner's list shows it.
+#[derive(Debug, Deserialize)]
+pub struct SessionListing {
+    pub id: SessionId,
+    pub created_at: Timestamp,
+    pub last_used_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub user_agent: Option<String>,
+}
+
+/// The person's sessions that have not passed their absolute end, newest first (the caller drops
+/// the idle ones).
+pub async fn list_sessions(
+    db: &D1Database,
+    user_id: &UserId,
+    now: Timestamp,
+) -> Result<Vec<SessionListing>, StoreError> {
+    Ok(db
+        .prepare(
+            "SELECT id, created_at, last_used_at, expires_at, user_agent FROM sessions \
+             WHERE user_id = ?1 AND expires_at > ?2 ORDER BY created_at DESC, id DESC LIMIT 100",
+        )
+        .bind(&[user_id.as_str().into(), timestamp(now)])?
+        .all()
+        .await?
+        .results::<SessionListing>()?)
+}
+
+/// Ends one of the person's sessions; `false` if they have no such session.
+pub async fn delete_session(
+    db: &D1Database,
+    user_id: &UserId,
+    id: &SessionId,
+) -> Result<bool, StoreError> {
+    let result = db
+        .prepare("DELETE FROM sessions WHERE user_id = ?1 AND id = ?2")
+        .bind(&[user_id.as_str().into(), id.as_str().into()])?
+        .run()
+        .await?;
+    Ok(changed(&result))
+}
+
+/// Ends every session of the person, but `keep` if given.
+pub async fn delete_sessions(
+    db: &D1Database,
+    user_id: &UserId,
+    keep: Option<&SessionId>,
+) -> Result<(), StoreError> {
+    db.prepare("DELETE FROM sessions WHERE user_id = ?1 AND id IS NOT ?2")
+        .bind(&[user_id.as_str().into(), text(keep.map(SessionId::as_str))])?
+        .run()
+        .await?;
+    Ok(())
+}
+
+/// Sets the person's password hash and ends every other session they have, in one transaction.
+pub async fn set_password(
+    db: &D1Database,
+    user_id: &UserId,
+    phc: &str,
+    keep: &SessionId,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    db.batch(vec![
+        db.prepare("UPDATE users SET password_hash = ?2, password_changed_at = ?3 WHERE id = ?1")
+            .bind(&[user_id.as_str().into(), phc.into(), timestamp(now)])?,
+        db.prepare("DELETE FROM sessions WHERE user_id = ?1 AND id != ?2")
+            .bind(&[user_id.as_str().into(), keep.as_str().into()])?,
+    ])
+    .await?;
+    Ok(())
+}
+
+/// One business the person belongs to.
+#[derive(Debug, Deserialize)]
+pub struct MembershipRow {
+    pub tenant_id: TenantId,
+    pub name: String,
+    pub role: Role,
+}
+
+pub async fn memberships(
+    db: &D1Database,
+    user_id: &UserId,
+) -> Result<Vec<MembershipRow>, StoreError> {
+    Ok(db
+        .prepare(
+            "SELECT m.tenant_id, t.name, m.role FROM members m JOIN tenants t ON t.id = m.tenant_id \
+             WHERE m.user_id = ?1 ORDER BY t.name, m.tenant_id",
+        )
+        .bind(&[user_id.as_str().into()])?
+        .all()
+        .await?
+        .results::<MembershipRow>()?)
+}
+
+/// Deletes sessions and links that can no longer be used (sessions past their end or unused since
+/// `idle_since`): nothing is kept longer than it serves.
+pub async fn delete_expired(
+    db: &D1Database,
+    now: Timestamp,
+    idle_since: Timestamp,
+) -> Result<(), StoreError> {
+    db.batch(vec![
+        db.prepare("DELETE FROM sessions WHERE expires_at <= ?1 OR last_used_at <= ?2")
+            .bind(&[timestamp(now), timestamp(idle_since)])?,
+        db.prepare("DELETE FROM links WHERE expires_at <= ?1").bind(&[timestamp(now)])?,
+    ])
+    .await?;
+    Ok(())
+}
