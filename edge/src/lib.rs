@@ -11,6 +11,7 @@
 
 pub mod accounts;
 pub mod base;
+pub mod dashboard;
 pub mod forms;
 pub mod forwarding;
 pub mod http;

@@ -13,7 +13,7 @@ use crate::http::bearer::require_bearer;
 use crate::http::failure::Failure;
 use crate::http::problem::Problem;
 use crate::http::reply::Reply;
-use crate::{accounts, forms, forwarding, intake};
+use crate::{accounts, dashboard, forms, forwarding, intake};
 use serde::Serialize;
 use worker::Request;
 
@@ -34,6 +34,10 @@ pub enum Endpoint {
     SubmitLead(FormId),
     /// A person's account (session cookie), and the ways to get one.
     Account(AccountEndpoint),
+    /// A business's own endpoints, for its members (session cookie).
+    Business(BusinessEndpoint),
+    /// Any page of the dashboard app: its `index.html`.
+    App,
     /// The operator API (bearer token). Every path starts with the tenant.
     Operator(Operator),
 }
@@ -48,6 +52,11 @@ pub enum AccountEndpoint {
     EndAllSessions,
     EndSession(SessionId),
     SetPassword,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BusinessEndpoint {
+    ListForms(TenantId),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -235,6 +244,12 @@ pub const PATHS: &[Path] = &[
         methods: &[(Method::Post, |_| Some(Endpoint::Account(AccountEndpoint::SetPassword)))],
     },
     Path {
+        template: "/v1/tenants/{tenant_id}/forms",
+        methods: &[(Method::Get, |ids| {
+            Some(Endpoint::Business(BusinessEndpoint::ListForms(ids.next()?)))
+        })],
+    },
+    Path {
         template: "/embed/{form_id}",
         methods: &[(Method::Get, |ids| Some(Endpoint::Embed(ids.next()?)))],
     },
@@ -289,6 +304,11 @@ pub const PATHS: &[Path] = &[
     },
 ];
 
+/// Every address under `/app/` is a page of the dashboard app (not in [`PATHS`]: it is not part of
+/// the API, and the OpenAPI document leaves it out, as it does the static files).
+pub const APP: Path =
+    Path { template: "/app/{page}", methods: &[(Method::Get, |_| Some(Endpoint::App))] };
+
 /// What the router concluded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Routed {
@@ -301,6 +321,12 @@ pub enum Routed {
 
 /// The endpoint for `method` on `path` (and its path's template).
 pub fn route(method: Method, path: &str) -> Routed {
+    if path == "/app" || path.starts_with("/app/") {
+        return match method {
+            Method::Get | Method::Head => Routed::Found(Endpoint::App, &APP),
+            _ => Routed::MethodNotAllowed(APP.allow()),
+        };
+    }
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let Some((entry, ids)) =
         PATHS.iter().find_map(|entry| Some((entry, entry.captures(&segments)?)))
@@ -359,6 +385,10 @@ async fn dispatch(
         Endpoint::Embed(form) => forms::api::embed(ctx, &req, &form).await,
         Endpoint::SubmitLead(form) => intake::api::submit_lead(ctx, req, &form).await,
         Endpoint::Account(endpoint) => account(endpoint, req, ctx).await,
+        Endpoint::Business(BusinessEndpoint::ListForms(tenant)) => {
+            dashboard::api::list_forms(ctx, &req, &tenant).await
+        }
+        Endpoint::App => dashboard::page::app_page(ctx).await,
         Endpoint::Operator(operator) => {
             require_bearer(&req, ctx.config.operator_token.as_deref())?;
             // Operator answers hold lead metadata and, once, secrets: never cached anywhere.
@@ -491,6 +521,8 @@ mod tests {
         let _: inlet_shared::Account =
             serde_json::from_value(example("/components/schemas/Account/example"))
                 .expect("account");
+        let _: inlet_shared::FormList =
+            serde_json::from_value(example("/components/schemas/FormList/example")).expect("forms");
         let _: inlet_shared::LinkSent =
             serde_json::from_value(example("/components/schemas/LinkSent/example")).expect("sent");
         let codes = doc
@@ -548,6 +580,16 @@ mod tests {
         );
         check("POST", "/v1/account/password", account(AccountEndpoint::SetPassword));
         assert_eq!(refused("GET", "/v1/account/sign-up"), Routed::MethodNotAllowed("POST".into()));
+        check(
+            "GET",
+            "/v1/tenants/t_1/forms",
+            Endpoint::Business(BusinessEndpoint::ListForms(tenant())),
+        );
+        for page in ["/app", "/app/", "/app/account", "/app/link", "/app/b/t_1/leads/ld_1"] {
+            check("GET", page, Endpoint::App);
+        }
+        assert_eq!(refused("POST", "/app/account"), Routed::MethodNotAllowed("GET, HEAD".into()));
+        assert_eq!(refused("GET", "/application"), Routed::NotFound);
         assert_eq!(
             refused("GET", "/v1/forms/demo/leads"),
             Routed::MethodNotAllowed("POST, OPTIONS".into())

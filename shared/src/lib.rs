@@ -13,6 +13,7 @@
 //! dashboard and the edge share one definition of each.
 
 mod account;
+mod business;
 mod email;
 mod error;
 mod form;
@@ -29,6 +30,7 @@ pub use account::{
     Account, Credentials, LinkSent, MAX_BUSINESS_NAME_CHARS, Membership, PasswordRequest,
     SessionSummary, Sessions, SignInLinkRequest, SignInRequest, SignUpRequest, User,
 };
+pub use business::{FormList, FormSummary};
 pub use email::Email;
 pub use error::{ErrorCode, FieldError};
 pub use form::{DefinitionError, Field, FieldKind, FormDefinition};

@@ -8,11 +8,12 @@
 use crate::accounts::model::{SESSION_COOKIE, Token, needs_touch, session_end};
 use crate::accounts::store;
 use crate::base::context::Context;
-use crate::base::ids::{SessionId, UserId};
+use crate::base::ids::{SessionId, TenantId, UserId};
 use crate::http::cookie::cookie;
 use crate::http::failure::Failure;
 use crate::http::problem::Problem;
 use crate::http::same_origin;
+use inlet_shared::{Action, Role};
 use worker::Request;
 
 /// A signed-in person, and the session they asked with.
@@ -45,6 +46,33 @@ pub async fn signed_in(ctx: &Context, req: &Request) -> Result<SignedIn, Failure
         email: row.email,
         has_password: row.has_password != 0,
     })
+}
+
+/// A signed-in member of a business, and their role in it.
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub person: SignedIn,
+    pub tenant_id: TenantId,
+    pub role: Role,
+}
+
+/// The signed-in person, if they belong to `tenant_id` with a role that may take `action`. Someone
+/// who is not a member is told the business does not exist (`404`), exactly as for a business that
+/// does not: ids of other businesses reveal nothing. A member whose role may not is told so (`403`).
+pub async fn member(
+    ctx: &Context,
+    req: &Request,
+    tenant_id: &TenantId,
+    action: Action,
+) -> Result<Member, Failure> {
+    let person = signed_in(ctx, req).await?;
+    let role = store::role_in(ctx.db(), tenant_id, &person.user_id)
+        .await?
+        .ok_or_else(Problem::business_not_found)?;
+    if !role.may(action) {
+        return Err(Problem::not_permitted().into());
+    }
+    Ok(Member { person, tenant_id: tenant_id.clone(), role })
 }
 
 /// Refuses a state-changing request another site made: its origin must be this installation's

@@ -302,6 +302,24 @@ pub async fn memberships(
         .results::<MembershipRow>()?)
 }
 
+/// The person's role in the business, `None` if they are not a member of it.
+pub async fn role_in(
+    db: &D1Database,
+    tenant_id: &TenantId,
+    user_id: &UserId,
+) -> Result<Option<Role>, StoreError> {
+    #[derive(Deserialize)]
+    struct Row {
+        role: Role,
+    }
+    let row = db
+        .prepare("SELECT role FROM members WHERE tenant_id = ?1 AND user_id = ?2")
+        .bind(&[tenant_id.as_str().into(), user_id.as_str().into()])?
+        .first::<Row>(None)
+        .await?;
+    Ok(row.map(|row| row.role))
+}
+
 /// Deletes sessions and links that can no longer be used (sessions past their end or unused since
 /// `idle_since`): nothing is kept longer than it serves.
 pub async fn delete_expired(

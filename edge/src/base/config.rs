@@ -6,7 +6,7 @@
 //! shows at its first request, `/health` included. An optional provider that is not set up is not an
 //! error: it is [`NotConfigured`], and a delivery that needs it says so in the delivery log.
 
-use worker::{D1Database, Env, ObjectNamespace, Queue};
+use worker::{D1Database, Env, Fetcher, ObjectNamespace, Queue};
 
 const SECRET: &str = "INLET_SECRET";
 const OPERATOR_TOKEN: &str = "INLET_OPERATOR_TOKEN";
@@ -27,6 +27,7 @@ const DATABASE_BINDING: &str = "DB";
 const DELIVERIES_BINDING: &str = "DELIVERIES";
 const DEAD_DELIVERIES_BINDING: &str = "DEAD_DELIVERIES";
 const LIMITER_BINDING: &str = "LIMITER";
+const ASSETS_BINDING: &str = "ASSETS";
 
 /// Shortest accepted `INLET_SECRET` and `INLET_OPERATOR_TOKEN`.
 const MIN_SECRET_CHARS: usize = 16;
@@ -235,7 +236,8 @@ fn read_delays(text: &str) -> Result<Vec<u32>, ConfigError> {
     }
 }
 
-/// The Worker's bindings (wrangler.toml): its database, its two queues, and the rate limiter.
+/// The Worker's bindings (wrangler.toml): its database, its two queues, the rate limiter, and its
+/// static files.
 pub struct Bindings {
     pub db: D1Database,
     /// Delivery attempts.
@@ -243,6 +245,8 @@ pub struct Bindings {
     /// Deliveries whose every attempt failed.
     pub dead_deliveries: Queue,
     pub limiter: ObjectNamespace,
+    /// `www/`, for the dashboard's page at addresses that are not files.
+    pub assets: Fetcher,
 }
 
 impl Bindings {
@@ -255,6 +259,7 @@ impl Bindings {
                 .queue(DEAD_DELIVERIES_BINDING)
                 .map_err(missing(DEAD_DELIVERIES_BINDING))?,
             limiter: env.durable_object(LIMITER_BINDING).map_err(missing(LIMITER_BINDING))?,
+            assets: env.assets(ASSETS_BINDING).map_err(missing(ASSETS_BINDING))?,
         })
     }
 }

@@ -72,3 +72,33 @@ pub fn insert_form(db: &D1Database, form: &NewForm) -> Result<D1PreparedStatemen
             timestamp(form.created_at),
         ])?)
 }
+
+/// A form as a business's list shows it.
+#[derive(Debug, Deserialize)]
+pub struct FormListing {
+    pub id: FormId,
+    pub definition: String,
+    pub created_at: Timestamp,
+}
+
+/// The business's forms, oldest first (a business has a handful; the form builder may page them).
+pub async fn list_forms(
+    db: &D1Database,
+    tenant_id: &TenantId,
+) -> Result<Vec<(FormId, FormDefinition, Timestamp)>, StoreError> {
+    let rows = db
+        .prepare(
+            "SELECT id, definition, created_at FROM forms WHERE tenant_id = ?1 \
+             ORDER BY created_at, id LIMIT 500",
+        )
+        .bind(&[tenant_id.as_str().into()])?
+        .all()
+        .await?
+        .results::<FormListing>()?;
+    rows.into_iter()
+        .map(|row| {
+            let definition = from_json(&row.definition, &format!("form {}: definition", row.id))?;
+            Ok((row.id, definition, row.created_at))
+        })
+        .collect()
+}

@@ -191,6 +191,17 @@ impl Problem {
             .with_detail(detail)
     }
 
+    /// A business that does not exist, or that the person does not belong to: the same answer.
+    pub fn business_not_found() -> Problem {
+        Problem::new(404, "business_not_found", "This business does not exist.")
+    }
+
+    /// The person's role in the business does not allow this.
+    pub fn not_permitted() -> Problem {
+        Problem::new(403, "not_permitted", "Your role in this business does not allow this.")
+            .with_detail("Ask an owner or an admin of the business.")
+    }
+
     pub fn session_not_found() -> Problem {
         Problem::new(404, "session_not_found", "This session does not exist or has ended.")
     }
@@ -272,6 +283,8 @@ pub fn all_examples() -> Vec<Problem> {
         Problem::password_not_accepted("x"),
         Problem::accounts_unavailable("x"),
         Problem::session_not_found(),
+        Problem::business_not_found(),
+        Problem::not_permitted(),
         Problem::destination_not_found(),
         Problem::delivery_not_found(),
         Problem::destination_invalid("x"),

@@ -440,3 +440,53 @@ fn sign_up_checks_its_fields() {
     call(app, "POST", "/v1/account/sign-up", &browser(app, "198.51.100.9"), Some(&unknown))
         .assert_problem(400, "malformed_json");
 }
+
+#[test]
+fn a_business_is_visible_to_its_members_only() {
+    let app = TestApp::get();
+    let ip = "198.51.100.10";
+    let (owner, body) = new_owner(app, ip, "Isolated", "owner@isolated.example");
+    let tenant = body["businesses"][0]["tenant_id"].as_str().unwrap_or_default().to_owned();
+    let (stranger, _) = new_owner(app, ip, "Neighbour", "owner@neighbour.example");
+    let forms = |cookie: Option<&str>, tenant: &str| {
+        let headers = cookie.map(|c| with_cookie(Vec::new(), c)).unwrap_or_default();
+        call(app, "GET", &format!("/v1/tenants/{tenant}/forms"), &headers, None)
+    };
+    let own = forms(Some(&owner), &tenant);
+    assert_eq!(own.status, 200, "{}", own.body);
+    let listed = own.json();
+    assert_eq!(listed["forms"].as_array().map(Vec::len), Some(1), "{listed}");
+    assert_eq!(listed["forms"][0]["title"], "Contact us");
+
+    // Another business's owner, a seeded business nobody belongs to, and a business that does not
+    // exist are all answered alike, with nothing of the business in the answer.
+    let theirs = forms(Some(&stranger), &tenant).assert_problem(404, "business_not_found");
+    let seeded = forms(Some(&owner), "t_roofer").assert_problem(404, "business_not_found");
+    let missing = forms(Some(&owner), "t_nothing").assert_problem(404, "business_not_found");
+    assert_eq!((&theirs, &seeded), (&missing, &missing));
+    assert!(!theirs.to_string().contains("Contact us"));
+    forms(None, &tenant).assert_problem(401, "session_required");
+}
+
+#[test]
+fn every_dashboard_address_answers_the_app() {
+    let app = TestApp::get();
+    for page in ["/app/account", "/app/link", "/app/b/t_1/leads/ld_1", "/app"] {
+        let answer = app.get_path(page);
+        assert_eq!(answer.status, 200, "{page}: {}", answer.body);
+        assert_eq!(answer.header("content-type"), Some("text/html; charset=utf-8"), "{page}");
+        assert!(answer.body.contains(r#"src="/app/main.js""#), "{page}: {}", answer.body);
+        let policy = answer.header("content-security-policy").unwrap_or_default();
+        assert!(policy.contains("script-src 'self' 'wasm-unsafe-eval'"), "{policy}");
+        assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+    }
+    // The app's own files are static assets, under the same policy.
+    let index = app.get_path("/app/");
+    assert_eq!(index.status, 200);
+    assert!(
+        index.header("content-security-policy").is_some_and(|p| p.contains("'wasm-unsafe-eval'"))
+    );
+    // Not a way around the API: an unknown API address is still a 404 problem.
+    app.get_path("/v1/nothing").assert_problem(404, "not_found");
+    app.send("POST", "/app/account", &[], None).assert_problem(405, "method_not_allowed");
+}
