@@ -1,5 +1,6 @@
-//! Release builds of the widget (wasm-bindgen, wasm-opt, esbuild into `www/pkg`) and of the Worker
-//! (worker-build into `edge/build`), and the byte counts that budget them.
+//! Release builds of the widget (wasm-bindgen, wasm-opt, esbuild into `www/pkg`), the dashboard (the
+//! same, into `www/app/pkg`) and the Worker (worker-build into `edge/build`), and the byte counts
+//! that budget them.
 
 use crate::tools::Tools;
 use crate::{Result, root, run};
@@ -9,27 +10,42 @@ use std::process::Command;
 
 pub fn widget(tools: &Tools) -> Result {
     let root = root();
+    leptos_app(tools, "inlet-widget", &root.join("www/pkg"))?;
+    // The loader and the iframe resizer are classic scripts a host page loads directly: minified, they
+    // stay under 1 KB compressed.
+    for script in ["widget.js", "frame.js"] {
+        run(Command::new(tools.esbuild())
+            .arg(root.join("widget/loader").join(script))
+            .args(["--minify", "--target=es2020", "--log-level=warning"])
+            .arg(format!("--outfile={}", root.join("www").join(script).display())))?;
+    }
+    Ok(())
+}
+
+/// The dashboard, into `www/app/pkg`; its page, script and stylesheet are in `www/app`.
+pub fn dashboard(tools: &Tools) -> Result {
+    leptos_app(tools, "inlet-dashboard", &root().join("www/app/pkg"))
+}
+
+/// A Leptos app for the browser: the release build, wasm-bindgen's glue, wasm-opt and esbuild, into
+/// `pkg` as `{crate}.js` and `{crate}_bg.wasm` (the crate's name with underscores).
+fn leptos_app(tools: &Tools, package: &str, pkg: &Path) -> Result {
+    let root = root();
     run(Command::new("cargo")
-        .args([
-            "build",
-            "--release",
-            "--lib",
-            "--package",
-            "inlet-widget",
-            "--target",
-            "wasm32-unknown-unknown",
-        ])
+        .args(["build", "--release", "--lib", "--package", package])
+        .args(["--target", "wasm32-unknown-unknown"])
         .current_dir(&root))?;
-    let pkg = root.join("www/pkg");
+    let stem = package.replace('-', "_");
     run(Command::new(tools.wasm_bindgen())
         .args(["--target", "web", "--no-typescript", "--out-dir"])
-        .arg(&pkg)
-        .arg(root.join("target/wasm32-unknown-unknown/release/inlet_widget.wasm")))?;
-    let wasm = pkg.join("inlet_widget_bg.wasm");
+        .arg(pkg)
+        .arg(root.join(format!("target/wasm32-unknown-unknown/release/{stem}.wasm"))))?;
+    let wasm = pkg.join(format!("{stem}_bg.wasm"));
     // Leptos depends on server_fn, which brings wasm-streams, whose `#[wasm_bindgen]` classes are
-    // exported. A client-only widget never uses them, but exports are roots, so their code would stay;
-    // dropping the exports lets wasm-opt drop it (1.4 KiB brotli). The glue keeps its small classes,
-    // which only the dropped code could have instantiated (through imports it no longer calls).
+    // exported. A client-only app never uses them, but exports are roots, so their code would stay;
+    // dropping the exports lets wasm-opt drop it (1.4 KiB brotli in the widget). The glue keeps its
+    // small classes, which only the dropped code could have instantiated (through imports it no
+    // longer calls).
     let bytes = std::fs::read(&wasm).map_err(|e| format!("{}: {e}", wasm.display()))?;
     let unused: Vec<String> =
         export_names(&bytes)?.into_iter().filter(|name| is_stream_export(name)).collect();
@@ -44,20 +60,11 @@ pub fn widget(tools: &Tools) -> Result {
         .arg(&wasm)
         .arg("-o")
         .arg(&wasm))?;
-    let glue = pkg.join("inlet_widget.js");
+    let glue = pkg.join(format!("{stem}.js"));
     run(Command::new(tools.esbuild())
         .arg(&glue)
         .args(["--minify", "--format=esm", "--allow-overwrite", "--log-level=warning"])
-        .arg(format!("--outfile={}", glue.display())))?;
-    // The loader and the iframe resizer are classic scripts a host page loads directly: minified, they
-    // stay under 1 KB compressed.
-    for script in ["widget.js", "frame.js"] {
-        run(Command::new(tools.esbuild())
-            .arg(root.join("widget/loader").join(script))
-            .args(["--minify", "--target=es2020", "--log-level=warning"])
-            .arg(format!("--outfile={}", root.join("www").join(script).display())))?;
-    }
-    Ok(())
+        .arg(format!("--outfile={}", glue.display())))
 }
 
 pub fn edge(tools: &Tools) -> Result {
@@ -161,52 +168,89 @@ impl Size {
 /// size of a minimal Leptos lead form (../shared/TOOLCHAIN.md), which the widget must not outgrow.
 pub const WIDGET_BUDGET_KIB: f64 = 81.5;
 
-/// Prints what a visitor downloads for the widget and what an operator uploads for the Worker, and
-/// fails if the widget is over its budget.
+/// What a person downloads for the dashboard's first page (page, script, stylesheet, glue, wasm),
+/// brotli, in KiB: the ceiling for a business's app.
+pub const DASHBOARD_BUDGET_KIB: f64 = 250.0;
+
+/// Prints what a visitor downloads for the widget, what a business downloads for the dashboard and
+/// what an operator uploads for the Worker, and fails if the widget or the dashboard is over its
+/// budget.
 pub fn print_sizes() -> Result {
-    let root = root();
-    let kib = |bytes: usize| bytes as f64 / 1024.0;
+    let widget = print_group(
+        "widget (KiB)",
+        &[
+            "www/widget.js",
+            "www/widget.css",
+            "www/pkg/inlet_widget.js",
+            "www/pkg/inlet_widget_bg.wasm",
+        ],
+        "total on the wire",
+    )?;
+    let widget = print_budget(widget, WIDGET_BUDGET_KIB);
+    println!();
+    let dashboard = print_group(
+        "dashboard (KiB)",
+        &[
+            "www/app/index.html",
+            "www/app/main.js",
+            "www/app/app.css",
+            "www/app/pkg/inlet_dashboard.js",
+            "www/app/pkg/inlet_dashboard_bg.wasm",
+        ],
+        "total on the wire",
+    )?;
+    let dashboard = print_budget(dashboard, DASHBOARD_BUDGET_KIB);
+    println!();
+    print_group(
+        "worker upload (KiB)",
+        &["edge/build/index.js", "edge/build/index_bg.wasm"],
+        "total upload",
+    )?;
+    for (name, kib, budget) in
+        [("widget", widget, WIDGET_BUDGET_KIB), ("dashboard", dashboard, DASHBOARD_BUDGET_KIB)]
+    {
+        if kib > budget {
+            return Err(format!(
+                "the {name} is {kib:.1} KiB brotli on the wire, over its {budget} KiB budget"
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn kib(bytes: usize) -> f64 {
+    bytes as f64 / 1024.0
+}
+
+/// A table of `files` with a total row; returns the total.
+fn print_group(heading: &str, files: &[&str], total_name: &str) -> Result<Size> {
     let row = |name: &str, size: Size| {
         println!(
-            "{name:<28} {:>10.1} {:>10.1} {:>10.1}",
+            "{name:<36} {:>10.1} {:>10.1} {:>10.1}",
             kib(size.raw),
             kib(size.gzip),
             kib(size.brotli)
         );
     };
-    println!("{:<28} {:>10} {:>10} {:>10}", "widget (KiB)", "raw", "gzip", "brotli");
+    println!("{heading:<36} {:>10} {:>10} {:>10}", "raw", "gzip", "brotli");
     let mut total = Size::default();
-    for file in [
-        "www/widget.js",
-        "www/widget.css",
-        "www/pkg/inlet_widget.js",
-        "www/pkg/inlet_widget_bg.wasm",
-    ] {
-        let size = Size::of(&root.join(file))?;
+    for file in files {
+        let size = Size::of(&root().join(file))?;
         row(file, size);
         total = total.add(size);
     }
-    row("total on the wire", total);
+    row(total_name, total);
+    Ok(total)
+}
+
+/// Prints how much of `budget` (KiB brotli) `total` takes; returns its KiB.
+fn print_budget(total: Size, budget: f64) -> f64 {
     let on_the_wire = kib(total.brotli);
     println!(
-        "budget {WIDGET_BUDGET_KIB:.1} KiB brotli: {on_the_wire:.1} KiB is {:.2} of it",
-        on_the_wire / WIDGET_BUDGET_KIB
+        "budget {budget:.1} KiB brotli: {on_the_wire:.1} KiB is {:.2} of it",
+        on_the_wire / budget
     );
-    println!();
-    println!("{:<28} {:>10} {:>10} {:>10}", "worker upload (KiB)", "raw", "gzip", "brotli");
-    let mut upload = Size::default();
-    for file in ["edge/build/index.js", "edge/build/index_bg.wasm"] {
-        let size = Size::of(&root.join(file))?;
-        row(file, size);
-        upload = upload.add(size);
-    }
-    row("total upload", upload);
-    if on_the_wire > WIDGET_BUDGET_KIB {
-        return Err(format!(
-            "the widget is {on_the_wire:.1} KiB brotli on the wire, over its {WIDGET_BUDGET_KIB} KiB budget"
-        ));
-    }
-    Ok(())
+    on_the_wire
 }
 
 #[cfg(test)]

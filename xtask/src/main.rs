@@ -83,6 +83,7 @@ fn main() -> ExitCode {
 
 fn build_all(tools: &Tools) -> Result {
     build::widget(tools)?;
+    build::dashboard(tools)?;
     build::edge(tools)
 }
 
@@ -285,15 +286,29 @@ fn browser_tests(tools: &Tools, tally: &mut Tally) -> Result {
     let examples_port = stack::free_port()?;
     let examples_origin = format!("http://localhost:{examples_port}");
     let seed = stack::browser_test_seed(&examples_origin);
-    let stack = Stack::start(tools, StackOptions::scratch("inlet-e2e", seed))?;
+    // The dashboard's tests read their emailed links from a mailbox, as a person would.
+    let mailbox = Mailbox::start(None, None)?;
+    let mut options = StackOptions::scratch("inlet-e2e", seed);
+    options.vars = vec![
+        ("EMAIL_BASE_URL".to_owned(), mailbox.url.clone()),
+        ("EMAIL_API_KEY".to_owned(), mailbox.api_key.clone()),
+        ("EMAIL_FROM".to_owned(), "Inlet <inlet@localhost>".to_owned()),
+    ];
+    let stack = Stack::start(tools, options)?;
     let site = examples::serve(root().join("examples"), stack.url.clone(), examples_port)?;
     let mut command = Command::new(tools.node());
     command
         .args(["--test", "--test-reporter=spec", "--test-concurrency=1"])
-        .arg(std::env::var("INLET_E2E").unwrap_or_else(|_| "widget/e2e/*.test.mjs".to_owned()))
+        .args(match std::env::var("INLET_E2E") {
+            Ok(files) => vec![files],
+            Err(_) => {
+                vec!["widget/e2e/*.test.mjs".to_owned(), "dashboard/e2e/*.test.mjs".to_owned()]
+            }
+        })
         .current_dir(root())
         .env("INLET_API_URL", &stack.url)
         .env("INLET_EXAMPLES_URL", &site.url)
+        .env("INLET_MAILBOX_URL", &mailbox.url)
         .env("INLET_PERSIST", &stack.persist)
         .env("INLET_NODE", tools.node())
         .env("INLET_WRANGLER", tools.node_modules.join("wrangler/bin/wrangler.js"))
@@ -314,7 +329,7 @@ fn gates(tally: &mut Tally) {
         run(&mut cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]));
     tally.count("clippy (host)", clippy);
     // For wasm32, the libraries only: no test target builds there, since proptest, a dev-dependency
-    // of all three, needs getrandom's `wasm_js` feature. Their tests run natively instead.
+    // of three of them, needs getrandom's `wasm_js` feature. Their tests run natively instead.
     let clippy = tools::ensure_wasm_target().and_then(|()| {
         run(&mut cargo(&[
             "clippy",
@@ -324,6 +339,8 @@ fn gates(tally: &mut Tally) {
             "inlet-shared",
             "--package",
             "inlet-widget",
+            "--package",
+            "inlet-dashboard",
             "--package",
             "inlet-edge",
             "--lib",

@@ -1,0 +1,40 @@
+//! Inlet's dashboard: the business's side of Inlet, a Leptos app rendered in the browser (csr) and
+//! served by the Worker under `/app/`, where every path answers this app, so deep links and reloads
+//! work. It talks only to the Worker's JSON API (`api.rs`), with the payload types from `shared`.
+//!
+//! The pages: sign-up, sign-in (by emailed link or password), the page an emailed link opens
+//! (which asks for a press of a button before using the link, so a mail scanner that opens links
+//! cannot use it up), the business's home (its forms and their embed snippets), and the account
+//! (sessions, password).
+
+mod api;
+mod pages;
+
+use leptos::prelude::*;
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+use wasm_bindgen::prelude::wasm_bindgen;
+
+/// Runs when the module loads: mounts the app on the page's `<body>`.
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(App);
+}
+
+#[component]
+fn App() -> impl IntoView {
+    view! {
+        <Router>
+            <a class="skip-link" href="#main">"Skip to content"</a>
+            <Routes fallback=|| view! { <pages::NotFound/> }>
+                <Route path=path!("/app") view=pages::Home/>
+                <Route path=path!("/app/") view=pages::Home/>
+                <Route path=path!("/app/sign-up") view=pages::SignUp/>
+                <Route path=path!("/app/sign-in") view=pages::SignIn/>
+                <Route path=path!("/app/link") view=pages::FollowLink/>
+                <Route path=path!("/app/account") view=pages::AccountPage/>
+            </Routes>
+        </Router>
+    }
+}
