@@ -123,14 +123,21 @@ fn dev(tools: &Tools) -> Result {
             port: Some(port),
             persist,
             fresh: false,
-            seed_sql: stack::demo_seed(&examples_origin),
+            seed_sql: stack::demo_seed(&examples_origin)
+                + &stack::demo_people_seed(stack::now_ms()),
             vars,
         },
     )?;
     let site = examples::serve(root().join("examples"), stack.url.clone(), examples_port)?;
     println!();
     println!("Inlet is running.");
-    println!("  API and dashboard   {}", stack.url);
+    println!("  dashboard           {}/app/", stack.url);
+    println!(
+        "                      (sign in as {} with the password \"{}\", or by emailed link)",
+        stack::DEMO_OWNER_EMAIL,
+        stack::DEMO_OWNER_PASSWORD
+    );
+    println!("  API                 {}", stack.url);
     println!("  demo form (JSON)    {}/v1/forms/demo", stack.url);
     println!("  iframe embed page   {}/embed/demo", stack.url);
     println!("  script-tag example  {}/script-tag.html", site.url);

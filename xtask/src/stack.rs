@@ -446,6 +446,128 @@ pub fn demo_seed(examples_origin: &str) -> String {
     )
 }
 
+/// Milliseconds since the Unix epoch, by this machine's clock.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or_default()
+}
+
+/// The demo's owner, who signs in to the dashboard with [`DEMO_OWNER_EMAIL`] and
+/// [`DEMO_OWNER_PASSWORD`] (or an emailed link, from the local mailbox).
+pub const DEMO_OWNER_EMAIL: &str = "owner@demo-roofing.example";
+/// Printed by `cargo xtask dev`; only ever a local demo's.
+pub const DEMO_OWNER_PASSWORD: &str = "demo owner password";
+/// The Argon2id hash of [`DEMO_OWNER_PASSWORD`] (m=19 MiB, t=2, p=1, as the Worker makes them).
+const DEMO_OWNER_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$dv/FvUWvJDwuUOU0zXeJlQ$RjxkXEG05awruwfQlCjqos+4T57VO2N0Crsd/KxUhX8";
+
+/// The demo's owner and three dozen leads on the form `demo`, spread over the last five weeks. Run
+/// on every `cargo xtask dev`; rows that exist are kept as they are, so work done in the dashboard
+/// survives a restart.
+pub fn demo_people_seed(now_ms: u64) -> String {
+    let mut sql = format!(
+        "INSERT INTO users (id, email, password_hash, created_at) VALUES ('usr_demo_owner', {email}, {hash}, 0) \
+         ON CONFLICT (email) DO NOTHING;\n\
+         INSERT INTO members (tenant_id, user_id, role, created_at) VALUES ('t_demo', 'usr_demo_owner', 'owner', 0) \
+         ON CONFLICT (tenant_id, user_id) DO NOTHING;\n",
+        email = sql_text(DEMO_OWNER_EMAIL),
+        hash = sql_text(DEMO_OWNER_HASH),
+    );
+    let consent_text = "I agree that Demo Roofing may contact me about my request.";
+    for (n, lead) in demo_leads().iter().enumerate() {
+        let created = now_ms.saturating_sub(lead.hours_ago * 3_600_000);
+        let mut fields = serde_json::json!({
+            "name": lead.name, "email": lead.email, "message": lead.message, "consent": true,
+        });
+        if let Some(phone) = lead.phone {
+            fields["phone"] = serde_json::json!(phone);
+        }
+        let consents = serde_json::json!([{
+            "field": "consent", "text": consent_text, "version": "2026-11-01", "given": true,
+        }]);
+        let optional = |value: Option<&str>| value.map_or_else(|| "NULL".to_owned(), sql_text);
+        sql += &format!(
+            "INSERT INTO leads (tenant_id, id, form_id, fields, email, phone, consents, page_url, referrer, \
+             utm_source, utm_campaign, created_at) VALUES ('t_demo', 'ld_demo_{n:02}', 'demo', {fields}, {email}, \
+             {phone}, {consents}, 'https://demo-roofing.example/contact', {referrer}, {source}, {campaign}, {created}) \
+             ON CONFLICT (tenant_id, id) DO NOTHING;\n",
+            fields = sql_text(&fields.to_string()),
+            email = sql_text(lead.email),
+            phone = optional(lead.phone),
+            consents = sql_text(&consents.to_string()),
+            referrer = optional(lead.source.map(|s| match s {
+                "google" => "https://www.google.com/",
+                "facebook" => "https://www.facebook.com/",
+                _ => "https://newsletter.demo-roofing.example/",
+            })),
+            source = optional(lead.source),
+            campaign = optional(lead.campaign),
+        );
+    }
+    sql
+}
+
+struct DemoLead {
+    name: &'static str,
+    email: &'static str,
+    phone: Option<&'static str>,
+    message: &'static str,
+    source: Option<&'static str>,
+    campaign: Option<&'static str>,
+    hours_ago: u64,
+}
+
+fn demo_leads() -> Vec<DemoLead> {
+    let people: [(&str, &str, Option<&str>); 12] = [
+        ("Maria Gonzalez", "maria.gonzalez@example.com", Some("+14155550101")),
+        ("James Whitaker", "j.whitaker@example.net", Some("+14155550102")),
+        ("Aisha Khan", "aisha.khan@example.org", None),
+        ("Tom O'Brien", "tom.obrien@example.com", Some("+14155550104")),
+        ("Li Wei", "li.wei@example.com", Some("+14155550105")),
+        ("Sofia Rossi", "sofia.rossi@example.it", None),
+        ("Daniel Okafor", "d.okafor@example.com", Some("+14155550107")),
+        ("Emma Schultz", "emma.schultz@example.de", Some("+14155550108")),
+        ("Carlos Mendes", "carlos.mendes@example.com", None),
+        ("Grace Park", "grace.park@example.com", Some("+14155550110")),
+        ("Noah Fischer", "noah.fischer@example.com", Some("+14155550111")),
+        ("Priya Nair", "priya.nair@example.in", None),
+    ];
+    let messages = [
+        "A few shingles blew off in last night's storm and there's a wet patch on the ceiling.",
+        "Looking for a quote to replace the whole roof on a 1,800 sq ft ranch house.",
+        "Our gutters overflow every time it rains. Can you clean and check them?",
+        "Moss is growing all over the north side of the roof. Is that a problem?",
+        "We're selling the house and the inspector flagged the flashing around the chimney.",
+        "Skylight is leaking around the edges, water drips when it rains hard.",
+        "Need an inspection for insurance after the hail storm on Tuesday.",
+        "Can you install solar-ready roofing? We plan to add panels next year.",
+        "",
+    ];
+    let sources: [(Option<&str>, Option<&str>); 4] = [
+        (Some("google"), Some("spring-inspections")),
+        (Some("facebook"), Some("storm-repair")),
+        (Some("newsletter"), Some("november")),
+        (None, None),
+    ];
+    (0..36)
+        .map(|n| {
+            let (name, email, phone) = people[n % people.len()];
+            let (source, campaign) = sources[n % sources.len()];
+            DemoLead {
+                name,
+                email,
+                phone,
+                message: messages[n % messages.len()],
+                source,
+                campaign,
+                // Newest first: about one lead a day, closer together lately.
+                hours_ago: (n as u64) * (n as u64 + 8) / 2 + 1,
+            }
+        })
+        .collect()
+}
+
 /// The demo for the browser tests: every test is the same visitor (127.0.0.1), so the per-visitor limit
 /// is raised; a form `tight` (one submission per visitor per 5 s) for the rate-limit sentence; and a
 /// form `kinds` with a field of every kind the demo lacks.
