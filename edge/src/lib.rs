@@ -16,6 +16,7 @@ pub mod forms;
 pub mod forwarding;
 pub mod http;
 pub mod intake;
+pub mod leads;
 pub mod router;
 
 use base::clock;

@@ -8,12 +8,12 @@
 
 use crate::base::clock;
 use crate::base::context::Context;
-use crate::base::ids::{DeliveryId, DestinationId, FormId, SessionId, TenantId, is_id};
+use crate::base::ids::{DeliveryId, DestinationId, FormId, LeadId, SessionId, TenantId, is_id};
 use crate::http::bearer::require_bearer;
 use crate::http::failure::Failure;
 use crate::http::problem::Problem;
 use crate::http::reply::Reply;
-use crate::{accounts, dashboard, forms, forwarding, intake};
+use crate::{accounts, dashboard, forms, forwarding, intake, leads};
 use serde::Serialize;
 use worker::Request;
 
@@ -57,6 +57,10 @@ pub enum AccountEndpoint {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BusinessEndpoint {
     ListForms(TenantId),
+    ListLeads(TenantId),
+    ReadLead(TenantId, LeadId),
+    ChangeLead(TenantId, LeadId),
+    AddNote(TenantId, LeadId),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -250,6 +254,29 @@ pub const PATHS: &[Path] = &[
         })],
     },
     Path {
+        template: "/v1/tenants/{tenant_id}/leads",
+        methods: &[(Method::Get, |ids| {
+            Some(Endpoint::Business(BusinessEndpoint::ListLeads(ids.next()?)))
+        })],
+    },
+    Path {
+        template: "/v1/tenants/{tenant_id}/leads/{lead_id}",
+        methods: &[
+            (Method::Get, |ids| {
+                Some(Endpoint::Business(BusinessEndpoint::ReadLead(ids.next()?, ids.next()?)))
+            }),
+            (Method::Patch, |ids| {
+                Some(Endpoint::Business(BusinessEndpoint::ChangeLead(ids.next()?, ids.next()?)))
+            }),
+        ],
+    },
+    Path {
+        template: "/v1/tenants/{tenant_id}/leads/{lead_id}/notes",
+        methods: &[(Method::Post, |ids| {
+            Some(Endpoint::Business(BusinessEndpoint::AddNote(ids.next()?, ids.next()?)))
+        })],
+    },
+    Path {
         template: "/embed/{form_id}",
         methods: &[(Method::Get, |ids| Some(Endpoint::Embed(ids.next()?)))],
     },
@@ -385,9 +412,7 @@ async fn dispatch(
         Endpoint::Embed(form) => forms::api::embed(ctx, &req, &form).await,
         Endpoint::SubmitLead(form) => intake::api::submit_lead(ctx, req, &form).await,
         Endpoint::Account(endpoint) => account(endpoint, req, ctx).await,
-        Endpoint::Business(BusinessEndpoint::ListForms(tenant)) => {
-            dashboard::api::list_forms(ctx, &req, &tenant).await
-        }
+        Endpoint::Business(endpoint) => business(endpoint, req, ctx).await,
         Endpoint::App => dashboard::page::app_page(ctx).await,
         Endpoint::Operator(operator) => {
             require_bearer(&req, ctx.config.operator_token.as_deref())?;
@@ -408,6 +433,26 @@ async fn account(endpoint: AccountEndpoint, req: Request, ctx: &Context) -> Resu
         AccountEndpoint::EndAllSessions => api::end_all_sessions(ctx, &req).await,
         AccountEndpoint::EndSession(id) => api::end_session(ctx, &req, &id).await,
         AccountEndpoint::SetPassword => api::set_password(ctx, req).await,
+    }
+}
+
+async fn business(
+    endpoint: BusinessEndpoint,
+    req: Request,
+    ctx: &Context,
+) -> Result<Reply, Failure> {
+    match endpoint {
+        BusinessEndpoint::ListForms(tenant) => dashboard::api::list_forms(ctx, &req, &tenant).await,
+        BusinessEndpoint::ListLeads(tenant) => leads::api::list_leads(ctx, &req, &tenant).await,
+        BusinessEndpoint::ReadLead(tenant, lead) => {
+            leads::api::read_lead(ctx, &req, &tenant, &lead).await
+        }
+        BusinessEndpoint::ChangeLead(tenant, lead) => {
+            leads::api::change_lead(ctx, req, &tenant, &lead).await
+        }
+        BusinessEndpoint::AddNote(tenant, lead) => {
+            leads::api::add_note(ctx, req, &tenant, &lead).await
+        }
     }
 }
 

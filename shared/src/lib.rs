@@ -18,6 +18,7 @@ mod email;
 mod error;
 mod form;
 mod i18n;
+mod inbox;
 mod map;
 mod password;
 mod phone;
@@ -35,6 +36,11 @@ pub use email::Email;
 pub use error::{ErrorCode, FieldError};
 pub use form::{DefinitionError, Field, FieldKind, FormDefinition};
 pub use i18n::{Locale, UiText};
+pub use inbox::{
+    DEFAULT_PAGE, FilterError, InboxFilter, LabelledAnswer, LeadChange, LeadDetail, LeadEvent,
+    LeadPage, LeadStatus, LeadSummary, MAX_NOTE_CHARS, MAX_PAGE, MAX_SEARCH_BYTES, MAX_TAG_CHARS,
+    MAX_TAGS, Note, NoteRequest, day_ms, normalise_tag,
+};
 pub use map::SmallMap;
 pub use password::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, PasswordProblem, check_password};
 pub use phone::{Country, Phone};

@@ -320,6 +320,27 @@ pub async fn role_in(
     Ok(row.map(|row| row.role))
 }
 
+/// The address of a member of the business, `None` if the person is not one.
+pub async fn member_email(
+    db: &D1Database,
+    tenant_id: &TenantId,
+    user_id: &str,
+) -> Result<Option<String>, StoreError> {
+    #[derive(Deserialize)]
+    struct Row {
+        email: String,
+    }
+    let row = db
+        .prepare(
+            "SELECT u.email FROM members m JOIN users u ON u.id = m.user_id \
+             WHERE m.tenant_id = ?1 AND m.user_id = ?2",
+        )
+        .bind(&[tenant_id.as_str().into(), user_id.into()])?
+        .first::<Row>(None)
+        .await?;
+    Ok(row.map(|row| row.email))
+}
+
 /// Deletes sessions and links that can no longer be used (sessions past their end or unused since
 /// `idle_since`): nothing is kept longer than it serves.
 pub async fn delete_expired(

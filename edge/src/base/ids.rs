@@ -84,6 +84,14 @@ id_type!(
     LinkId
 );
 id_type!(
+    /// A note on a lead: `nt_` and 128 random bits.
+    NoteId
+);
+id_type!(
+    /// One change in a lead's history: `ev_` and 128 random bits.
+    EventId
+);
+id_type!(
     /// A delivery: `msg_` and 128 random bits. It is the Standard Webhooks `webhook-id`, the same on
     /// every attempt, so receivers can drop duplicates.
     DeliveryId
@@ -119,6 +127,18 @@ impl SessionId {
 impl LinkId {
     pub fn new(random: [u8; 16]) -> LinkId {
         LinkId(format!("lnk_{}", base32(&random)))
+    }
+}
+
+impl NoteId {
+    pub fn new(random: [u8; 16]) -> NoteId {
+        NoteId(format!("nt_{}", base32(&random)))
+    }
+}
+
+impl EventId {
+    pub fn new(random: [u8; 16]) -> EventId {
+        EventId(format!("ev_{}", base32(&random)))
     }
 }
 

@@ -202,6 +202,19 @@ impl Problem {
             .with_detail("Ask an owner or an admin of the business.")
     }
 
+    pub fn lead_not_found() -> Problem {
+        Problem::new(404, "lead_not_found", "This lead does not exist.")
+    }
+
+    /// A lead can be assigned only to a member of its business.
+    pub fn assignee_not_member() -> Problem {
+        Problem::new(
+            422,
+            "assignee_not_member",
+            "Leads can be assigned only to the business's members.",
+        )
+    }
+
     pub fn session_not_found() -> Problem {
         Problem::new(404, "session_not_found", "This session does not exist or has ended.")
     }
@@ -283,6 +296,8 @@ pub fn all_examples() -> Vec<Problem> {
         Problem::password_not_accepted("x"),
         Problem::accounts_unavailable("x"),
         Problem::session_not_found(),
+        Problem::lead_not_found(),
+        Problem::assignee_not_member(),
         Problem::business_not_found(),
         Problem::not_permitted(),
         Problem::destination_not_found(),

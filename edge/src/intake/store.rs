@@ -5,7 +5,7 @@ use crate::base::database::{StoreError, flag, text, timestamp, to_json};
 use crate::base::ids::{DeliveryId, DestinationId, FormId, LeadId, TenantId};
 use crate::forwarding;
 use crate::intake::model::spam::SpamReason;
-use inlet_shared::Lead;
+use inlet_shared::{Lead, LeadValue};
 use serde::Deserialize;
 use worker::D1Database;
 
@@ -48,6 +48,23 @@ pub async fn find_idempotency_key(
         .await?)
 }
 
+/// What the inbox's search reads: every text, email and phone value, space-separated, in the
+/// order of their field names, as the stored JSON has them (migration 0006 fills it the same way
+/// for older leads).
+pub fn search_text(lead: &Lead) -> String {
+    let words: Vec<&str> = lead
+        .values()
+        .values()
+        .filter_map(|value| match value {
+            LeadValue::Text(text) => Some(text.as_str()),
+            LeadValue::Email(email) => Some(email.as_str()),
+            LeadValue::Phone(phone) => Some(phone.as_str()),
+            LeadValue::Bool(_) => None,
+        })
+        .collect();
+    words.join(" ")
+}
+
 /// Stores the lead, its idempotency key and its deliveries in one transaction: if the key was taken
 /// meanwhile (a concurrent retry), nothing is stored and the error says so.
 pub async fn insert_lead(db: &D1Database, new: &NewLead<'_>) -> Result<(), StoreError> {
@@ -58,8 +75,8 @@ pub async fn insert_lead(db: &D1Database, new: &NewLead<'_>) -> Result<(), Store
         .prepare(
             "INSERT INTO leads (tenant_id, id, form_id, fields, email, phone, consents, page_url, \
              referrer, utm_source, utm_medium, utm_campaign, utm_term, utm_content, created_at, spam, \
-             spam_reason) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+             spam_reason, search_text) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
         )
         .bind(&[
             new.tenant_id.as_str().into(),
@@ -79,6 +96,7 @@ pub async fn insert_lead(db: &D1Database, new: &NewLead<'_>) -> Result<(), Store
             timestamp(new.received_at),
             flag(new.spam.is_some()),
             text(new.spam.map(SpamReason::as_str)),
+            search_text(lead).into(),
         ])?;
     let mut statements = vec![insert_lead];
     if let Some((key, hash)) = new.idempotency {

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 const COOKIE: &str = "__Host-inlet_session";
 
 /// A browser on the installation's own pages, as client `ip`.
-fn browser(app: &TestApp, ip: &str) -> Vec<(String, String)> {
+pub fn browser(app: &TestApp, ip: &str) -> Vec<(String, String)> {
     vec![
         ("content-type".into(), "application/json".into()),
         ("origin".into(), app.url("")),
@@ -20,7 +20,7 @@ fn browser(app: &TestApp, ip: &str) -> Vec<(String, String)> {
     ]
 }
 
-fn call(
+pub fn call(
     app: &TestApp,
     method: &str,
     path: &str,
@@ -32,7 +32,7 @@ fn call(
     app.send(method, path, &headers, body.map(Value::to_string).as_deref())
 }
 
-fn with_cookie(mut headers: Vec<(String, String)>, cookie: &str) -> Vec<(String, String)> {
+pub fn with_cookie(mut headers: Vec<(String, String)>, cookie: &str) -> Vec<(String, String)> {
     headers.push(("cookie".into(), format!("{COOKIE}={cookie}")));
     headers
 }
@@ -81,7 +81,7 @@ fn use_link(app: &TestApp, ip: &str, token: &str) -> Answer {
 }
 
 /// Signs up `address` for a new business and confirms it: the new owner's session cookie.
-fn new_owner(app: &TestApp, ip: &str, business: &str, address: &str) -> (String, Value) {
+pub fn new_owner(app: &TestApp, ip: &str, business: &str, address: &str) -> (String, Value) {
     assert_eq!(sign_up(app, ip, business, address).status, 202);
     let token = link_token(app, &nth_email(app, address, 1));
     let answer = use_link(app, ip, &token);

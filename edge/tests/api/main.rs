@@ -9,6 +9,7 @@ mod accounts;
 mod configuration;
 mod forwarding;
 mod helpers;
+mod inbox;
 mod intake;
 mod public;
 mod receiver;

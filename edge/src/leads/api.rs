@@ -1,0 +1,296 @@
+//! The inbox's endpoints: `GET /v1/tenants/{tenant_id}/leads` (a page, filtered),
+//! `GET` and `PATCH .../leads/{lead_id}` (a lead's page; its status, assignee and tags), and
+//! `POST .../leads/{lead_id}/notes`. Reading needs `read_leads`, changing `work_leads`; changes
+//! must come from the installation's own pages.
+
+use crate::accounts::guard::{self, Member};
+use crate::accounts::store::member_email;
+use crate::base::context::Context;
+use crate::base::ids::{EventId, LeadId, NoteId, TenantId, UserId};
+use crate::base::random::random_bytes;
+use crate::forms;
+use crate::http::failure::Failure;
+use crate::http::problem::Problem;
+use crate::http::reply::Reply;
+use crate::http::request::read_json;
+use crate::leads::model::{Change, Cursor, answers, display_name, preview};
+use crate::leads::store::{self, LeadUpdate, NewNote};
+use inlet_shared::{
+    Action, Consent, DEFAULT_PAGE, ErrorCode, FieldError, FormDefinition, InboxFilter, LeadChange,
+    LeadDetail, LeadEvent, LeadPage, LeadSummary, MAX_NOTE_CHARS, MAX_PAGE, MAX_TAGS, Note,
+    NoteRequest, normalise_tag,
+};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use worker::Request;
+
+const MAX_BODY_BYTES: usize = 16 * 1024;
+
+/// `GET /v1/tenants/{tenant_id}/leads?q=&form=&status=&from=&to=&utm_source=&utm_campaign=
+/// &assignee=&tag=&folder=&cursor=&limit=`: newest first.
+pub async fn list_leads(ctx: &Context, req: &Request, tenant: &TenantId) -> Result<Reply, Failure> {
+    guard::member(ctx, req, tenant, Action::ReadLeads).await?;
+    let url = req.url()?;
+    let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    let filter = InboxFilter::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .map_err(|error| Problem::query_invalid(error.0))?;
+    let value = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let after = match value("cursor").filter(|c| !c.is_empty()) {
+        Some(text) => Some(
+            Cursor::decode(text)
+                .ok_or_else(|| Problem::query_invalid("cursor is not one we gave"))?,
+        ),
+        None => None,
+    };
+    let limit = match value("limit") {
+        None => DEFAULT_PAGE,
+        Some(text) => text
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=MAX_PAGE).contains(n))
+            .ok_or_else(|| Problem::query_invalid(format!("limit must be 1 to {MAX_PAGE}")))?,
+    };
+    // One more than asked says whether there is a next page.
+    let mut rows = store::list_leads(ctx.db(), tenant, &filter, after.as_ref(), limit + 1).await?;
+    let next_cursor = if rows.len() > limit {
+        rows.truncate(limit);
+        rows.last().map(|row| Cursor { created_at: row.created_at, id: row.id.clone() }.encode())
+    } else {
+        None
+    };
+    let mut forms: HashMap<String, Option<FormDefinition>> = HashMap::new();
+    let mut items = Vec::with_capacity(rows.len());
+    for row in rows {
+        if !forms.contains_key(row.form_id.as_str()) {
+            let form = forms::store::find_tenant_form(ctx.db(), tenant, &row.form_id).await?;
+            forms.insert(row.form_id.to_string(), form.map(|f| f.definition));
+        }
+        let form = forms.get(row.form_id.as_str()).and_then(Option::as_ref);
+        let fields = lead_fields(&row.fields, &row.id)?;
+        items.push(LeadSummary {
+            status: store::status(&row.status, &row.id)?,
+            tags: row.tags(),
+            id: row.id.to_string(),
+            form_id: row.form_id.to_string(),
+            created_at: row.created_at.rfc3339(),
+            name: display_name(&fields, form),
+            email: row.email,
+            phone: row.phone,
+            preview: preview(&fields, form),
+            assignee_id: row.assignee_id,
+            spam: row.spam != 0,
+        });
+    }
+    Ok(private(Reply::json(200, &LeadPage { items, next_cursor })))
+}
+
+/// `GET /v1/tenants/{tenant_id}/leads/{lead_id}`.
+pub async fn read_lead(
+    ctx: &Context,
+    req: &Request,
+    tenant: &TenantId,
+    lead: &LeadId,
+) -> Result<Reply, Failure> {
+    guard::member(ctx, req, tenant, Action::ReadLeads).await?;
+    Ok(private(Reply::json(200, &detail(ctx, tenant, lead).await?)))
+}
+
+/// `PATCH /v1/tenants/{tenant_id}/leads/{lead_id}`: status, assignee and tags, each change
+/// recorded with who made it.
+pub async fn change_lead(
+    ctx: &Context,
+    mut req: Request,
+    tenant: &TenantId,
+    lead: &LeadId,
+) -> Result<Reply, Failure> {
+    guard::refuse_cross_site(ctx, &req)?;
+    let member = guard::member(ctx, &req, tenant, Action::WorkLeads).await?;
+    let change: LeadChange = read_json(&mut req, MAX_BODY_BYTES).await?;
+    let current =
+        store::find_lead(ctx.db(), tenant, lead).await?.ok_or_else(Problem::lead_not_found)?;
+    let mut events = Vec::new();
+    let from_status = store::status(&current.status, lead)?;
+    let status = change.status.filter(|to| *to != from_status);
+    if let Some(to) = status {
+        events.push((EventId::new(random_bytes()?), Change::Status { from: from_status, to }));
+    }
+    let assignee_id = change.assignee_id.as_ref().map(|a| a.as_deref().map(UserId::from));
+    let assignee = match &assignee_id {
+        Some(to) if to.as_ref().map(UserId::as_str) != current.assignee_id.as_deref() => {
+            let to_email = match to {
+                Some(user) => Some(
+                    member_email(ctx.db(), tenant, user.as_str())
+                        .await?
+                        .ok_or_else(Problem::assignee_not_member)?,
+                ),
+                None => None,
+            };
+            let from_email = match &current.assignee_id {
+                Some(user) => member_email(ctx.db(), tenant, user).await?,
+                None => None,
+            };
+            events.push((
+                EventId::new(random_bytes()?),
+                Change::Assignee { from: from_email, to: to_email },
+            ));
+            Some(to.as_ref())
+        }
+        _ => None,
+    };
+    let (add_tags, remove_tags) = match &change.tags {
+        Some(wanted) => tag_changes(&current.tags(), wanted)?,
+        None => (Vec::new(), Vec::new()),
+    };
+    for tag in &add_tags {
+        events.push((EventId::new(random_bytes()?), Change::TagAdded(tag.clone())));
+    }
+    for tag in &remove_tags {
+        events.push((EventId::new(random_bytes()?), Change::TagRemoved(tag.clone())));
+    }
+    if !events.is_empty() {
+        let update = LeadUpdate {
+            status,
+            assignee,
+            add_tags: &add_tags,
+            remove_tags: &remove_tags,
+            events: &events,
+            actor: &member.person.user_id,
+            at: ctx.now,
+        };
+        store::update_lead(ctx.db(), tenant, lead, &update).await?;
+    }
+    Ok(private(Reply::json(200, &detail(ctx, tenant, lead).await?)))
+}
+
+/// `POST /v1/tenants/{tenant_id}/leads/{lead_id}/notes`.
+pub async fn add_note(
+    ctx: &Context,
+    mut req: Request,
+    tenant: &TenantId,
+    lead: &LeadId,
+) -> Result<Reply, Failure> {
+    guard::refuse_cross_site(ctx, &req)?;
+    let Member { person, .. } = guard::member(ctx, &req, tenant, Action::WorkLeads).await?;
+    let request: NoteRequest = read_json(&mut req, MAX_BODY_BYTES).await?;
+    let body = request.body.trim();
+    if body.is_empty() {
+        return Err(Problem::validation_failed(vec![FieldError::new(
+            "body",
+            ErrorCode::FieldRequired,
+        )])
+        .into());
+    }
+    if body.chars().count() > MAX_NOTE_CHARS {
+        return Err(
+            Problem::validation_failed(vec![FieldError::too_long("body", MAX_NOTE_CHARS)]).into()
+        );
+    }
+    store::find_lead(ctx.db(), tenant, lead).await?.ok_or_else(Problem::lead_not_found)?;
+    let id = NoteId::new(random_bytes()?);
+    let note = NewNote {
+        id: &id,
+        event: &EventId::new(random_bytes()?),
+        author: &person.user_id,
+        body,
+        at: ctx.now,
+    };
+    store::add_note(ctx.db(), tenant, lead, &note).await?;
+    let created = Note {
+        id: id.to_string(),
+        author: person.email,
+        body: body.to_owned(),
+        created_at: ctx.now.rfc3339(),
+    };
+    Ok(private(Reply::json(201, &created)))
+}
+
+/// The tags to add and to remove to make `current` into `wanted` (normalised, at most 20).
+fn tag_changes(
+    current: &[String],
+    wanted: &[String],
+) -> Result<(Vec<String>, Vec<String>), Failure> {
+    let mut tags: Vec<String> = Vec::new();
+    for raw in wanted {
+        let tag = normalise_tag(raw).ok_or_else(|| {
+            Problem::validation_failed(vec![FieldError::new("tags", ErrorCode::InvalidCharacters)])
+        })?;
+        if !tags.contains(&tag) {
+            tags.push(tag);
+        }
+    }
+    if tags.len() > MAX_TAGS {
+        return Err(Problem::validation_failed(vec![FieldError::too_long("tags", MAX_TAGS)]).into());
+    }
+    let add = tags.iter().filter(|t| !current.contains(t)).cloned().collect();
+    let remove = current.iter().filter(|t| !tags.contains(t)).cloned().collect();
+    Ok((add, remove))
+}
+
+async fn detail(ctx: &Context, tenant: &TenantId, lead: &LeadId) -> Result<LeadDetail, Failure> {
+    let record =
+        store::find_lead(ctx.db(), tenant, lead).await?.ok_or_else(Problem::lead_not_found)?;
+    let form = forms::store::find_tenant_form(ctx.db(), tenant, &record.form_id).await?;
+    let definition = form.as_ref().map(|f| &f.definition);
+    let fields = lead_fields(&record.fields, lead)?;
+    let consents: Vec<Consent> = serde_json::from_str(&record.consents)
+        .map_err(|e| Failure::Internal(format!("lead {lead}: consents: {e}")))?;
+    let utm = [
+        ("utm_source", &record.utm_source),
+        ("utm_medium", &record.utm_medium),
+        ("utm_campaign", &record.utm_campaign),
+        ("utm_term", &record.utm_term),
+        ("utm_content", &record.utm_content),
+    ]
+    .into_iter()
+    .filter_map(|(name, value)| value.clone().map(|v| (name.to_owned(), v)))
+    .collect();
+    let notes = store::notes(ctx.db(), tenant, lead)
+        .await?
+        .into_iter()
+        .map(|row| Note {
+            id: row.id.to_string(),
+            author: row.author.unwrap_or_else(|| "a former member".to_owned()),
+            body: row.body,
+            created_at: row.created_at.rfc3339(),
+        })
+        .collect();
+    let history = store::events(ctx.db(), tenant, lead)
+        .await?
+        .into_iter()
+        .map(|row| LeadEvent {
+            actor: row.actor,
+            kind: row.kind,
+            summary: row.summary,
+            created_at: row.created_at.rfc3339(),
+        })
+        .collect();
+    Ok(LeadDetail {
+        status: store::status(&record.status, lead)?,
+        tags: record.tags(),
+        id: record.id.to_string(),
+        form_id: record.form_id.to_string(),
+        form_title: definition
+            .map(|d| d.title.clone())
+            .unwrap_or_else(|| record.form_id.to_string()),
+        created_at: record.created_at.rfc3339(),
+        answers: answers(&fields, definition),
+        page_url: record.page_url,
+        referrer: record.referrer,
+        utm,
+        consents,
+        spam: record.spam != 0,
+        spam_reason: record.spam_reason,
+        assignee_id: record.assignee_id,
+        notes,
+        history,
+    })
+}
+
+fn lead_fields(column: &str, lead: &LeadId) -> Result<Map<String, Value>, Failure> {
+    serde_json::from_str(column).map_err(|e| Failure::Internal(format!("lead {lead}: fields: {e}")))
+}
+
+/// Answers about a business's leads are never stored by a cache.
+fn private(reply: Reply) -> Reply {
+    reply.header("cache-control", "no-store")
+}
