@@ -57,7 +57,9 @@ test("a business signs up, confirms by email, copies its snippet, sets a passwor
   await page.screenshot({ path: "target/dashboard-link.png" });
   await page.getByRole("button", { name: "Continue" }).click();
 
-  // The business's forms, with the snippet to paste.
+  // The inbox first (empty for a new business), then the forms, with the snippet to paste.
+  await page.getByRole("heading", { level: 1, name: "Inbox" }).waitFor();
+  await page.getByRole("link", { name: "Forms" }).click();
   await page.getByRole("heading", { level: 1, name: "Your forms" }).waitFor();
   await page.getByRole("heading", { level: 2, name: "Harbour Plumbing" }).waitFor();
   const snippet = await page.locator("pre code").first().textContent();
@@ -107,6 +109,8 @@ test("a business signs up, confirms by email, copies its snippet, sets a passwor
   await eventually(() => byPassword.getByRole("alert").textContent(), (t) => t.includes("not right"), "wrong password");
   await byPassword.getByLabel("Password").fill(password);
   await byPassword.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { level: 1, name: "Inbox" }).waitFor();
+  await page.getByRole("link", { name: "Forms" }).click();
   await page.getByRole("heading", { level: 2, name: "Harbour Plumbing" }).waitFor();
   await page.screenshot({ path: "target/dashboard-forms.png", fullPage: true });
   assert.deepEqual(page.errors, []);

@@ -54,6 +54,16 @@ pub async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Re
     read(response).await
 }
 
+pub async fn patch<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
+    let response = Request::patch(path)
+        .json(body)
+        .map_err(|_| ApiError::Offline)?
+        .send()
+        .await
+        .map_err(|_| ApiError::Offline)?;
+    read(response).await
+}
+
 /// A call whose success has no body (`204`).
 pub async fn post_empty<B: Serialize>(path: &str, body: &B) -> Result<(), ApiError> {
     let response = Request::post(path)

@@ -4,10 +4,11 @@
 //!
 //! The pages: sign-up, sign-in (by emailed link or password), the page an emailed link opens
 //! (which asks for a press of a button before using the link, so a mail scanner that opens links
-//! cannot use it up), the business's home (its forms and their embed snippets), and the account
-//! (sessions, password).
+//! cannot use it up), the inbox and a lead's page (`inbox.rs`), the business's forms and their
+//! embed snippets, and the account (sessions, password).
 
 mod api;
+mod inbox;
 mod pages;
 
 use leptos::prelude::*;
@@ -28,8 +29,10 @@ fn App() -> impl IntoView {
         <Router>
             <a class="skip-link" href="#main">"Skip to content"</a>
             <Routes fallback=|| view! { <pages::NotFound/> }>
-                <Route path=path!("/app") view=pages::Home/>
-                <Route path=path!("/app/") view=pages::Home/>
+                <Route path=path!("/app") view=inbox::Inbox/>
+                <Route path=path!("/app/") view=inbox::Inbox/>
+                <Route path=path!("/app/leads/:id") view=inbox::LeadView/>
+                <Route path=path!("/app/forms") view=pages::Home/>
                 <Route path=path!("/app/sign-up") view=pages::SignUp/>
                 <Route path=path!("/app/sign-in") view=pages::SignIn/>
                 <Route path=path!("/app/link") view=pages::FollowLink/>

@@ -12,7 +12,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 
 /// The frame of every page: the header (with the signed-in person's links) and the main landmark.
 #[component]
-fn Page(
+pub fn Page(
     title: &'static str,
     #[prop(optional)] signed_in: bool,
     children: Children,
@@ -35,7 +35,8 @@ fn Page(
             <a class="brand" href="/app/">"Inlet"</a>
             <Show when=move || signed_in>
                 <nav aria-label="Account">
-                    <a href="/app/">"Forms"</a>
+                    <a href="/app/">"Inbox"</a>
+                    <a href="/app/forms">"Forms"</a>
                     <a href="/app/account">"Account"</a>
                     <button type="button" class="link-button" on:click=sign_out.clone()>
                         "Sign out"
@@ -52,7 +53,7 @@ fn Page(
 
 /// A line that says how the last action went: announced politely, or as an alert for a refusal.
 #[component]
-fn Outcome(message: RwSignal<Option<Result<String, String>>>) -> impl IntoView {
+pub fn Outcome(message: RwSignal<Option<Result<String, String>>>) -> impl IntoView {
     view! {
         <p class="status" role="status" aria-live="polite">
             {move || message.get().and_then(|m| m.ok())}
@@ -243,7 +244,7 @@ fn take_fragment() -> String {
 }
 
 /// Loads the signed-in person's account, or sends them to the sign-in page.
-fn load_account() -> RwSignal<Option<Account>> {
+pub fn load_account() -> RwSignal<Option<Account>> {
     let account = RwSignal::new(None);
     let navigate = use_navigate();
     spawn_local(async move {
@@ -444,7 +445,7 @@ fn When(time: String) -> impl IntoView {
 pub fn NotFound() -> impl IntoView {
     view! {
         <Page title="Page not found">
-            <p><a href="/app/">"Go to your forms"</a></p>
+            <p><a href="/app/">"Go to your inbox"</a></p>
         </Page>
     }
 }

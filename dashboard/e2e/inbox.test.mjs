@@ -1,0 +1,113 @@
+// The inbox as a business uses it in Chromium: a visitor sends a lead through the business's own
+// embed page and it appears in the open inbox without a reload (the time is measured and printed);
+// the owner opens it, sees the answers as text, changes its status, tags it, takes it, adds a note;
+// search and filters find it and the address keeps them across a reload; axe-core on both pages.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { API, LeadForm, axeViolations, eventually, launch, newPage } from "../../widget/e2e/support.mjs";
+
+const MAILBOX = process.env.INLET_MAILBOX_URL;
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+async function assertNoViolations(page, what) {
+  const { violations } = await axeViolations(page);
+  assert.deepEqual(violations, [], what);
+}
+
+/** Signs up a business by the API, then opens its emailed link in `page` and continues. */
+async function signUp(page, business, address) {
+  const sent = await fetch(`${API}/v1/account/sign-up`, {
+    method: "POST", headers: { "content-type": "application/json" },
+    body: JSON.stringify({ business_name: business, email: address }),
+  });
+  assert.equal(sent.status, 202);
+  const email = await eventually(
+    async () => (await (await fetch(`${MAILBOX}/messages.json`)).json()).find((m) => JSON.stringify(m.to).includes(address)),
+    (found) => found, `the email to ${address}`);
+  await page.goto(email.text.match(/https?:\/\/\S+\/app\/link#[0-9a-z]{52}/)[0]);
+  await page.getByRole("button", { name: "Continue" }).click();
+  await page.getByRole("heading", { level: 1, name: "Inbox" }).waitFor();
+}
+
+test("a new lead appears in the open inbox, and the owner works it", async () => {
+  const owner = await newPage(browser);
+  const address = `owner.${Date.now()}@inbox-e2e.example`;
+  await signUp(owner, "Tidewater Roofing", address);
+  await eventually(() => owner.getByRole("status").first().textContent(), (t) => t.includes("No leads match"), "empty inbox");
+  const { tenant, formId } = await owner.evaluate(async () => {
+    const account = await (await fetch("/v1/account")).json();
+    const tenant = account.businesses[0].tenant_id;
+    const forms = await (await fetch(`/v1/tenants/${tenant}/forms`)).json();
+    return { tenant, formId: forms.forms[0].id };
+  });
+
+  // A visitor on the business's embed page.
+  const visitor = await newPage(browser);
+  await visitor.goto(`${API}/embed/${formId}`);
+  const form = new LeadForm(visitor);
+  await form.ready("Send");
+  await form.input("Your name *").fill("Ada <b>Bold</b> Lovelace");
+  await form.input("Email *").fill("ada.inbox@example.com");
+  await form.input("How can we help?").fill("Storm took half the ridge tiles.");
+  await form.input("I agree that Tidewater Roofing may contact me about my request. *").check();
+  await form.takeTimeLikeAPerson();
+  await visitor.getByRole("button", { name: "Send" }).click();
+  await eventually(() => form.status(), (t) => t.startsWith("Thank you"), "the visitor's confirmation");
+  const sentAt = Date.now();
+
+  // The open inbox shows it without a reload, within 2 seconds.
+  const row = owner.getByRole("link", { name: "Ada <b>Bold</b> Lovelace" });
+  await row.waitFor({ timeout: 5_000 });
+  const waited = Date.now() - sentAt;
+  console.log(`the new lead appeared in the open inbox ${waited} ms after the visitor's confirmation`);
+  assert.ok(waited < 2_000, `the lead took ${waited} ms to appear`);
+  await eventually(() => owner.getByRole("status").first().textContent(), (t) => t.includes("1 new lead"), "announced");
+  await assertNoViolations(owner, "inbox");
+
+  // Its page: the answers as text, the consent evidence, and working it.
+  await row.click();
+  await owner.getByRole("heading", { level: 2, name: "Ada <b>Bold</b> Lovelace" }).waitFor();
+  assert.equal(await owner.locator("b").count(), 0, "lead text is never HTML");
+  await owner.getByText("I agree that Tidewater Roofing may contact me about my request.", { exact: true }).waitFor();
+  await owner.getByLabel("Status").selectOption("contacted");
+  await owner.getByRole("button", { name: "Save status" }).click();
+  await eventually(() => owner.getByRole("status").first().textContent(), (t) => t === "Status saved.", "status saved");
+  await owner.getByLabel("Tags").fill("VIP, ridge repair");
+  await owner.getByRole("button", { name: "Save tags" }).click();
+  await eventually(() => owner.getByLabel("Tags").inputValue(), (v) => v === "ridge repair, vip", "tags saved");
+  await owner.getByRole("button", { name: "Assign to me" }).click();
+  await owner.getByRole("button", { name: "Unassign" }).waitFor();
+  await owner.getByLabel("New note").fill("Called back: inspection Tuesday 9am.");
+  await owner.getByRole("button", { name: "Add note" }).click();
+  await owner.getByText("Called back: inspection Tuesday 9am.").waitFor();
+  await owner.reload();
+  await owner.getByText(`Status: New → Contacted · ${address}`, { exact: false }).waitFor();
+  await owner.getByText(`Assigned: nobody → ${address}`, { exact: false }).waitFor();
+  await assertNoViolations(owner, "lead page");
+  await owner.setViewportSize({ width: 360, height: 740 });
+  const overflow = await owner.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the lead page is ${overflow}px wider than a phone`);
+  await owner.screenshot({ path: "target/dashboard-lead-phone.png", fullPage: true });
+  await owner.setViewportSize({ width: 1280, height: 800 });
+
+  // Search and filters, kept in the address.
+  await owner.getByRole("link", { name: "← Inbox" }).click();
+  await owner.getByRole("heading", { level: 1, name: "Inbox" }).waitFor();
+  await owner.getByLabel("Search").fill("ridge tiles");
+  await owner.getByLabel("Status").selectOption("contacted");
+  await owner.getByRole("button", { name: "Show leads" }).click();
+  await eventually(() => owner.url(), (u) => u.includes("q=ridge+tiles") && u.includes("status=contacted"), "the address keeps the filter");
+  await owner.reload();
+  await row.waitFor();
+  assert.equal(await owner.getByLabel("Search").inputValue(), "ridge tiles");
+  await owner.getByLabel("Status").selectOption("won");
+  await owner.getByRole("button", { name: "Show leads" }).click();
+  await eventually(() => owner.getByRole("status").first().textContent(), (t) => t.includes("No leads match"), "nothing won yet");
+  await owner.screenshot({ path: "target/dashboard-inbox.png", fullPage: true });
+  assert.deepEqual(owner.errors, []);
+  assert.deepEqual(visitor.errors, []);
+  assert.ok(tenant.startsWith("t_"));
+});
