@@ -103,6 +103,18 @@ test("a new lead appears in the open inbox, and the owner works it", async () =>
   await owner.reload();
   await row.waitFor();
   assert.equal(await owner.getByLabel("Search").inputValue(), "ridge tiles");
+  // The export is the filtered view, as CSV a spreadsheet reads as text.
+  const [download] = await Promise.all([
+    owner.waitForEvent("download"),
+    owner.getByRole("link", { name: "Export these leads as CSV" }).click(),
+  ]);
+  assert.match(download.suggestedFilename(), /^leads-t_[0-9a-z]{26}-\d{4}-\d{2}-\d{2}\.csv$/);
+  const csv = (await (await download.createReadStream()).toArray()).join("");
+  const lines = csv.replace(/^\uFEFF/, "").split("\r\n").filter((l) => l);
+  assert.equal(lines.length, 2, csv);
+  assert.ok(lines[0].startsWith('"received_at","id","form","status","name"'), lines[0]);
+  assert.ok(lines[1].includes('"Ada <b>Bold</b> Lovelace","ada.inbox@example.com"'), lines[1]);
+  assert.ok(lines[1].includes('"ridge repair, vip"'), lines[1]);
   await owner.getByLabel("Status").selectOption("won");
   await owner.getByRole("button", { name: "Show leads" }).click();
   await eventually(() => owner.getByRole("status").first().textContent(), (t) => t.includes("No leads match"), "nothing won yet");

@@ -180,6 +180,10 @@ pub fn Inbox() -> impl IntoView {
         }
         navigate(&format!("/app/?{}", query_string(&pairs)), Default::default());
     };
+    let export_href = move || {
+        let tenant = business.get().unwrap_or_default();
+        format!("/v1/tenants/{tenant}/leads.csv?{}", query_string(&filter.get().to_pairs()))
+    };
     let link = move |id: &str| {
         let business = business.get().unwrap_or_default();
         format!("/app/leads/{id}?{}", query_string(&[("business", business)]))
@@ -217,6 +221,9 @@ pub fn Inbox() -> impl IntoView {
                 </div>
                 <button type="submit" class="primary">"Show leads"</button>
             </form>
+            <p class="actions">
+                <a href=export_href download>"Export these leads as CSV"</a>
+            </p>
             <Outcome message=announce/>
             <ul class="leads" aria-label="Leads">
                 {move || leads.get().into_iter().map(|lead| {

@@ -58,6 +58,7 @@ pub enum AccountEndpoint {
 pub enum BusinessEndpoint {
     ListForms(TenantId),
     ListLeads(TenantId),
+    ExportLeads(TenantId),
     ReadLead(TenantId, LeadId),
     ChangeLead(TenantId, LeadId),
     AddNote(TenantId, LeadId),
@@ -260,6 +261,12 @@ pub const PATHS: &[Path] = &[
         })],
     },
     Path {
+        template: "/v1/tenants/{tenant_id}/leads.csv",
+        methods: &[(Method::Get, |ids| {
+            Some(Endpoint::Business(BusinessEndpoint::ExportLeads(ids.next()?)))
+        })],
+    },
+    Path {
         template: "/v1/tenants/{tenant_id}/leads/{lead_id}",
         methods: &[
             (Method::Get, |ids| {
@@ -383,7 +390,7 @@ pub async fn handle(req: Request, env: &worker::Env, background: worker::Context
         Routed::MethodNotAllowed(allow) => Reply::problem(&Problem::method_not_allowed(allow)),
         Routed::NotFound => Reply::problem(&Problem::not_found()),
     };
-    if method == Method::Head { Reply { body: Vec::new(), ..reply } } else { reply }
+    if method == Method::Head { Reply { body: Vec::new(), stream: None, ..reply } } else { reply }
 }
 
 #[derive(Serialize)]
@@ -444,6 +451,7 @@ async fn business(
     match endpoint {
         BusinessEndpoint::ListForms(tenant) => dashboard::api::list_forms(ctx, &req, &tenant).await,
         BusinessEndpoint::ListLeads(tenant) => leads::api::list_leads(ctx, &req, &tenant).await,
+        BusinessEndpoint::ExportLeads(tenant) => leads::api::export_csv(ctx, &req, &tenant).await,
         BusinessEndpoint::ReadLead(tenant, lead) => {
             leads::api::read_lead(ctx, &req, &tenant, &lead).await
         }

@@ -32,6 +32,13 @@ impl From<worker::Error> for StoreError {
     }
 }
 
+/// A second handle on the same database, for work that outlives the request's borrow of it (a
+/// streamed answer). Both name one binding; nothing is copied.
+pub fn share(db: &worker::D1Database) -> worker::D1Database {
+    use wasm_bindgen::JsCast;
+    db.as_ref().clone().unchecked_into()
+}
+
 /// A text column, `NULL` for `None`.
 pub fn text(value: Option<&str>) -> JsValue {
     value.map_or(JsValue::NULL, JsValue::from_str)

@@ -1,10 +1,42 @@
 //! A response as plain data. Handlers build a [`Reply`]; only [`Reply::into_response`], called by the
 //! router, turns it into a `worker::Response`, so status codes, headers and bodies are testable
-//! natively.
+//! natively. A large answer (a CSV export) may stream its body instead of holding it.
 
 use crate::http::problem::{self, Problem};
+use futures_util::Stream;
 use serde::Serialize;
+use std::cell::RefCell;
+use std::pin::Pin;
+use std::rc::Rc;
 use worker::{Headers, Response, ResponseBuilder};
+
+/// A body produced piece by piece while it is sent.
+pub type ByteStream = Pin<Box<dyn Stream<Item = Result<Vec<u8>, worker::Error>>>>;
+
+/// A streamed body, taken once by [`Reply::into_response`]. Two replies are equal only if they
+/// share the stream.
+#[derive(Clone)]
+pub struct Streamed(Rc<RefCell<Option<ByteStream>>>);
+
+impl Streamed {
+    pub fn new(stream: ByteStream) -> Streamed {
+        Streamed(Rc::new(RefCell::new(Some(stream))))
+    }
+}
+
+impl std::fmt::Debug for Streamed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Streamed")
+    }
+}
+
+impl PartialEq for Streamed {
+    fn eq(&self, other: &Streamed) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Streamed {}
 
 /// An HTTP response. Invariant: header names are lower-case and appear once each.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,6 +44,8 @@ pub struct Reply {
     pub status: u16,
     pub headers: Vec<(&'static str, String)>,
     pub body: Vec<u8>,
+    /// When set, the body is this stream and `body` is empty.
+    pub stream: Option<Streamed>,
 }
 
 impl Reply {
@@ -20,12 +54,22 @@ impl Reply {
             status,
             headers: vec![("content-type", content_type.to_owned())],
             body: body.into(),
+            stream: None,
         }
         .with_security_headers()
     }
 
     pub fn empty(status: u16) -> Reply {
-        Reply { status, headers: Vec::new(), body: Vec::new() }.with_security_headers()
+        Reply { status, headers: Vec::new(), body: Vec::new(), stream: None }
+            .with_security_headers()
+    }
+
+    /// An answer whose body `stream` produces while it is sent.
+    pub fn streamed(status: u16, content_type: &str, stream: ByteStream) -> Reply {
+        Reply {
+            stream: Some(Streamed::new(stream)),
+            ..Reply::new(status, content_type, Vec::new())
+        }
     }
 
     pub fn json<T: Serialize>(status: u16, value: &T) -> Reply {
@@ -81,6 +125,15 @@ impl Reply {
             }
         }
         let builder = ResponseBuilder::new().with_status(self.status).with_headers(headers);
+        if let Some(stream) = self.stream.and_then(|s| s.0.borrow_mut().take()) {
+            return match builder.from_stream(stream) {
+                Ok(response) => response,
+                Err(error) => {
+                    worker::console_error!("a streamed answer could not start: {error}");
+                    Reply::problem(&Problem::internal()).into_response()
+                }
+            };
+        }
         if self.body.is_empty() { builder.empty() } else { builder.fixed(self.body) }
     }
 

@@ -6,6 +6,7 @@
 use crate::accounts::guard::{self, Member};
 use crate::accounts::store::member_email;
 use crate::base::context::Context;
+use crate::base::database::share;
 use crate::base::ids::{EventId, LeadId, NoteId, TenantId, UserId};
 use crate::base::random::random_bytes;
 use crate::forms;
@@ -13,7 +14,7 @@ use crate::http::failure::Failure;
 use crate::http::problem::Problem;
 use crate::http::reply::Reply;
 use crate::http::request::read_json;
-use crate::leads::model::{Change, Cursor, answers, display_name, preview};
+use crate::leads::model::{CSV_HEADER, Change, Cursor, answers, csv_line, display_name, preview};
 use crate::leads::store::{self, LeadUpdate, NewNote};
 use inlet_shared::{
     Action, Consent, DEFAULT_PAGE, ErrorCode, FieldError, FormDefinition, InboxFilter, LeadChange,
@@ -22,18 +23,24 @@ use inlet_shared::{
 };
 use serde_json::{Map, Value};
 use std::collections::HashMap;
-use worker::Request;
+use worker::{Request, console_error};
 
 const MAX_BODY_BYTES: usize = 16 * 1024;
+
+/// The request's query parameters, and the inbox filter they make.
+fn read_filter(req: &Request) -> Result<(Vec<(String, String)>, InboxFilter), Failure> {
+    let url = req.url()?;
+    let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    let filter = InboxFilter::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .map_err(|error| Problem::query_invalid(error.0))?;
+    Ok((pairs, filter))
+}
 
 /// `GET /v1/tenants/{tenant_id}/leads?q=&form=&status=&from=&to=&utm_source=&utm_campaign=
 /// &assignee=&tag=&folder=&cursor=&limit=`: newest first.
 pub async fn list_leads(ctx: &Context, req: &Request, tenant: &TenantId) -> Result<Reply, Failure> {
     guard::member(ctx, req, tenant, Action::ReadLeads).await?;
-    let url = req.url()?;
-    let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
-    let filter = InboxFilter::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .map_err(|error| Problem::query_invalid(error.0))?;
+    let (pairs, filter) = read_filter(req)?;
     let value = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     let after = match value("cursor").filter(|c| !c.is_empty()) {
         Some(text) => Some(
@@ -82,6 +89,122 @@ pub async fn list_leads(ctx: &Context, req: &Request, tenant: &TenantId) -> Resu
         });
     }
     Ok(private(Reply::json(200, &LeadPage { items, next_cursor })))
+}
+
+/// Leads read from D1 for each piece of an export.
+const EXPORT_PAGE: usize = 500;
+
+/// `GET /v1/tenants/{tenant_id}/leads.csv?...`: every lead of the filtered view, newest first, as
+/// RFC 4180 CSV in UTF-8 with a header row. It streams: one page of leads is read, written and
+/// sent before the next is read, so an export of any size holds one page in memory.
+pub async fn export_csv(ctx: &Context, req: &Request, tenant: &TenantId) -> Result<Reply, Failure> {
+    guard::member(ctx, req, tenant, Action::ExportLeads).await?;
+    let (_, filter) = read_filter(req)?;
+    let start = Export {
+        db: share(ctx.db()),
+        tenant: tenant.clone(),
+        filter,
+        after: None,
+        forms: HashMap::new(),
+        header: true,
+        done: false,
+    };
+    let stream = futures_util::stream::unfold(Some(start), |state| async move {
+        let mut export = state?;
+        if export.header {
+            export.header = false;
+            // A byte-order mark, so spreadsheets read the file as UTF-8.
+            let head = format!("\u{feff}{}", csv_line(&CSV_HEADER));
+            return Some((Ok(head.into_bytes()), Some(export)));
+        }
+        match export.next_piece().await {
+            Ok(Some(bytes)) => Some((Ok(bytes), Some(export))),
+            Ok(None) => None,
+            Err(error) => {
+                console_error!("export of {}: {error}", export.tenant);
+                Some((Err(worker::Error::RustError(error)), None))
+            }
+        }
+    });
+    let filename =
+        format!("leads-{tenant}-{}.csv", ctx.now.rfc3339().get(..10).unwrap_or_default());
+    Ok(private(Reply::streamed(200, "text/csv; charset=utf-8", Box::pin(stream)))
+        .header("content-disposition", format!("attachment; filename=\"{filename}\"")))
+}
+
+/// Where a streaming export is.
+struct Export {
+    db: worker::D1Database,
+    tenant: TenantId,
+    filter: InboxFilter,
+    /// The last lead written, `None` before the first page.
+    after: Option<Cursor>,
+    forms: HashMap<String, Option<FormDefinition>>,
+    header: bool,
+    /// The last page has been written.
+    done: bool,
+}
+
+impl Export {
+    /// The next page of leads as CSV lines; `None` when every lead has been written.
+    async fn next_piece(&mut self) -> Result<Option<Vec<u8>>, String> {
+        if self.done {
+            return Ok(None);
+        }
+        let rows = store::list_leads(
+            &self.db,
+            &self.tenant,
+            &self.filter,
+            self.after.as_ref(),
+            EXPORT_PAGE,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let mut piece = String::new();
+        for row in &rows {
+            if !self.forms.contains_key(row.form_id.as_str()) {
+                let form = forms::store::find_tenant_form(&self.db, &self.tenant, &row.form_id)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                self.forms.insert(row.form_id.to_string(), form.map(|f| f.definition));
+            }
+            let form = self.forms.get(row.form_id.as_str()).and_then(Option::as_ref);
+            let fields = lead_fields(&row.fields, &row.id)
+                .map_err(|_| format!("lead {}: fields", row.id))?;
+            let answers: Vec<String> = answers(&fields, form)
+                .into_iter()
+                .map(|a| format!("{}: {}", a.label, a.value))
+                .collect();
+            let message = fields
+                .get("message")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .unwrap_or_else(|| preview(&fields, form));
+            piece.push_str(&csv_line(&[
+                row.created_at.rfc3339(),
+                row.id.to_string(),
+                row.form_id.to_string(),
+                row.status.clone(),
+                display_name(&fields, form).unwrap_or_default(),
+                row.email.clone().unwrap_or_default(),
+                row.phone.clone().unwrap_or_default(),
+                message,
+                row.tags().join(", "),
+                row.assignee_id.clone().unwrap_or_default(),
+                row.utm_source.clone().unwrap_or_default(),
+                row.utm_campaign.clone().unwrap_or_default(),
+                row.page_url.clone().unwrap_or_default(),
+                answers.join("\n"),
+            ]));
+        }
+        self.done = rows.len() < EXPORT_PAGE;
+        self.after =
+            rows.last().map(|last| Cursor { created_at: last.created_at, id: last.id.clone() });
+        Ok(Some(piece.into_bytes()))
+    }
 }
 
 /// `GET /v1/tenants/{tenant_id}/leads/{lead_id}`.

@@ -106,6 +106,41 @@ pub fn answers(fields: &Map<String, Value>, form: Option<&FormDefinition>) -> Ve
     answers
 }
 
+/// The export's columns, in order.
+pub const CSV_HEADER: [&str; 14] = [
+    "received_at",
+    "id",
+    "form",
+    "status",
+    "name",
+    "email",
+    "phone",
+    "message",
+    "tags",
+    "assignee",
+    "utm_source",
+    "utm_campaign",
+    "page_url",
+    "answers",
+];
+
+/// One CSV cell (RFC 4180): always quoted, quotes doubled. A cell a spreadsheet would run as a
+/// formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage return) is neutralised with a
+/// leading `'`, which spreadsheets read as "this is text" (OWASP, CSV injection). That includes
+/// E.164 phone numbers, which start with `+`.
+pub fn csv_cell(value: &str) -> String {
+    let dangerous = value.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let neutral = if dangerous { format!("'{value}") } else { value.to_owned() };
+    format!("\"{}\"", neutral.replace('"', "\"\""))
+}
+
+/// One CSV record, with the CRLF that ends it.
+pub fn csv_line<S: AsRef<str>>(cells: &[S]) -> String {
+    let mut line = cells.iter().map(|c| csv_cell(c.as_ref())).collect::<Vec<_>>().join(",");
+    line.push_str("\r\n");
+    line
+}
+
 /// What one change to a lead was, for its history.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
@@ -205,6 +240,17 @@ mod tests {
         let shown: Vec<(&str, &str)> =
             answers.iter().map(|a| (a.label.as_str(), a.value.as_str())).collect();
         assert_eq!(shown, [("Your name", "Ada"), ("Consent", "Yes"), ("old_field", "kept")]);
+    }
+
+    #[test]
+    fn csv_cells_are_quoted_and_formulas_neutralised() {
+        assert_eq!(csv_cell("Ada"), "\"Ada\"");
+        assert_eq!(csv_cell("say \"hi\", then\r\nleave"), "\"say \"\"hi\"\", then\r\nleave\"");
+        for formula in ["=HYPERLINK(\"http://x\")", "+1415", "-2+3", "@SUM(A1)", "\tx", "\rx"] {
+            assert!(csv_cell(formula).starts_with("\"'"), "{formula}");
+        }
+        assert_eq!(csv_cell(" =not first"), "\" =not first\"");
+        assert_eq!(csv_line(&["a", "b"]), "\"a\",\"b\"\r\n");
     }
 
     #[test]

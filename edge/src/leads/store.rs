@@ -28,6 +28,9 @@ pub struct LeadRow {
     pub assignee_id: Option<String>,
     pub spam: u8,
     tags: Option<String>,
+    pub page_url: Option<String>,
+    pub utm_source: Option<String>,
+    pub utm_campaign: Option<String>,
 }
 
 impl LeadRow {
@@ -53,7 +56,7 @@ pub fn status(column: &str, lead: &LeadId) -> Result<LeadStatus, StoreError> {
 }
 
 const LIST_COLUMNS: &str = "l.id, l.form_id, l.created_at, l.fields, l.email, l.phone, l.status, \
-     l.assignee_id, l.spam, (SELECT group_concat(t.tag, char(31)) FROM lead_tags t \
+     l.assignee_id, l.spam, l.page_url, l.utm_source, l.utm_campaign, (SELECT group_concat(t.tag, char(31)) FROM lead_tags t \
      WHERE t.tenant_id = l.tenant_id AND t.lead_id = l.id) AS tags";
 
 /// One page of the business's leads under `filter`, after `after`, at most `limit` of them.
@@ -152,8 +155,8 @@ pub async fn find_lead(
     id: &LeadId,
 ) -> Result<Option<LeadRecord>, StoreError> {
     let sql = format!(
-        "SELECT {LIST_COLUMNS}, l.consents, l.page_url, l.referrer, l.utm_source, l.utm_medium, \
-         l.utm_campaign, l.utm_term, l.utm_content, l.spam_reason \
+        "SELECT {LIST_COLUMNS}, l.consents, l.referrer, l.utm_medium, l.utm_term, l.utm_content, \
+         l.spam_reason \
          FROM leads l WHERE l.tenant_id = ?1 AND l.id = ?2"
     );
     Ok(db

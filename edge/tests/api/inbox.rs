@@ -312,3 +312,100 @@ fn other_businesses_viewers_and_other_sites_cannot_touch_a_lead() {
         (Some("new"), Some(0))
     );
 }
+
+/// Reads RFC 4180 CSV: quoted cells with doubled quotes, CRLF between records.
+fn read_csv(text: &str) -> Vec<Vec<String>> {
+    let (mut records, mut record, mut cell) = (Vec::new(), Vec::new(), String::new());
+    let (mut quoted, mut chars) = (false, text.chars().peekable());
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                cell.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => cell.push(c),
+            (false, '"') => quoted = true,
+            (false, ',') => record.push(std::mem::take(&mut cell)),
+            (false, '\r') if chars.peek() == Some(&'\n') => {
+                chars.next();
+                record.push(std::mem::take(&mut cell));
+                records.push(std::mem::take(&mut record));
+            }
+            (false, c) => panic!("{c:?} outside quotes"),
+        }
+    }
+    assert!(cell.is_empty() && record.is_empty(), "the last record has no CRLF");
+    records
+}
+
+#[test]
+fn the_export_is_the_filtered_view_as_csv_a_spreadsheet_cannot_run() {
+    let app = TestApp::get();
+    let ip = "198.51.100.23";
+    let owner = business(app, ip, "Exported", "owner@exported.example");
+    let other = business(app, ip, "Curious", "owner@curious.example");
+    let (t, f) = (owner.tenant.as_str(), owner.form.as_str());
+    let hostile = json!({"name": "=HYPERLINK(\"http://evil.example\",\"click\")",
+        "email": "@SUM(1+1)@x.example", "message": "Line one, \"quoted\"\r\nline two", "consent": true});
+    app.query(&format!(
+        "INSERT INTO leads (tenant_id, id, form_id, fields, email, phone, created_at, search_text) \
+         VALUES ('{t}', 'ld_hostile', '{f}', '{}', '@sum(1+1)@x.example', '+14155550100', 1796083200000, 'hostile')",
+        hostile.to_string().replace('\'', "''")
+    ));
+    // 1,200 ordinary leads, more than two of the export's pages, and one in the spam folder.
+    app.query(&format!(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1200) \
+         INSERT INTO leads (tenant_id, id, form_id, fields, created_at, search_text) \
+         SELECT '{t}', printf('ld_bulk%04d', i), '{f}', json_object('name', 'Bulk ' || i), \
+         1796000000000 + i, 'bulk' FROM n"
+    ));
+    app.query(&format!(
+        "INSERT INTO leads (tenant_id, id, form_id, fields, created_at, spam) \
+         VALUES ('{t}', 'ld_junk', '{f}', '{{}}', 1796083300000, 1)"
+    ));
+
+    let export =
+        |cookie: &str, query: &str| get(app, cookie, &format!("/v1/tenants/{t}/leads.csv?{query}"));
+    let all = export(&owner.cookie, "");
+    assert_eq!(all.status, 200, "{}", all.body);
+    assert_eq!(all.header("content-type"), Some("text/csv; charset=utf-8"));
+    let disposition = all.header("content-disposition").unwrap_or_default();
+    assert!(
+        disposition.starts_with(&format!("attachment; filename=\"leads-{t}-")),
+        "{disposition}"
+    );
+    assert!(all.body.starts_with('\u{feff}'), "a byte-order mark first");
+    let records = read_csv(all.body.trim_start_matches('\u{feff}'));
+    assert_eq!(records[0][..4], ["received_at", "id", "form", "status"]);
+    assert_eq!(records.len(), 1 + 1 + 1200, "the header, the hostile lead and every bulk lead");
+    let ids: Vec<&str> = records[1..].iter().map(|r| r[1].as_str()).collect();
+    assert_eq!(ids[0], "ld_hostile");
+    assert_eq!(ids[1], "ld_bulk1200");
+    assert_eq!(ids[1200], "ld_bulk0001");
+    assert!(!ids.contains(&"ld_junk"), "the spam folder is another view");
+
+    let hostile = &records[1];
+    assert_eq!(hostile[4], "'=HYPERLINK(\"http://evil.example\",\"click\")");
+    assert_eq!(hostile[5], "'@sum(1+1)@x.example");
+    assert_eq!(hostile[6], "'+14155550100");
+    assert_eq!(hostile[7], "Line one, \"quoted\"\r\nline two");
+    for record in &records {
+        for cell in record {
+            assert!(!cell.starts_with(['=', '+', '-', '@', '\t', '\r']), "{cell:?} would run");
+        }
+    }
+
+    // The export is the filtered view.
+    let filtered = read_csv(export(&owner.cookie, "q=hostile").body.trim_start_matches('\u{feff}'));
+    assert_eq!(filtered.len(), 2);
+    assert_eq!(
+        read_csv(export(&owner.cookie, "folder=spam").body.trim_start_matches('\u{feff}')).len(),
+        2
+    );
+    export(&owner.cookie, "status=closed").assert_problem(400, "query_invalid");
+    // Nobody else's.
+    export(&other.cookie, "").assert_problem(404, "business_not_found");
+    call(app, "GET", &format!("/v1/tenants/{t}/leads.csv"), &[], None)
+        .assert_problem(401, "session_required");
+}
