@@ -119,6 +119,25 @@ test("a new lead appears in the open inbox, and the owner works it", async () =>
   await owner.getByRole("button", { name: "Show leads" }).click();
   await eventually(() => owner.getByRole("status").first().textContent(), (t) => t.includes("No leads match"), "nothing won yet");
   await owner.screenshot({ path: "target/dashboard-inbox.png", fullPage: true });
+
+  // A lead sent faster than a person types lands in the spam folder; "not spam" moves it back.
+  const hasty = await newPage(browser);
+  await hasty.goto(`${API}/embed/${formId}`);
+  const quick = new LeadForm(hasty);
+  await quick.ready("Send");
+  await quick.input("Your name *").fill("Hasty Real Person");
+  await quick.input("Email *").fill("hasty@example.com");
+  await quick.input("I agree that Tidewater Roofing may contact me about my request. *").check();
+  await hasty.getByRole("button", { name: "Send" }).click();
+  await eventually(() => quick.status(), (t) => t.startsWith("Thank you"), "answered like anyone");
+  await owner.goto(`${API}/app/?folder=spam`);
+  await owner.getByRole("link", { name: "Hasty Real Person" }).click();
+  await owner.getByText("it was sent faster than a person types", { exact: false }).waitFor();
+  await owner.getByRole("button", { name: "Not spam: forward it" }).click();
+  await eventually(() => owner.getByRole("status").first().textContent(), (t) => t.includes("forwarded"), "released");
+  assert.equal(await owner.getByRole("button", { name: "Not spam: forward it" }).count(), 0);
+  await owner.goto(`${API}/app/`);
+  await owner.getByRole("link", { name: "Hasty Real Person" }).waitFor();
   assert.deepEqual(owner.errors, []);
   assert.deepEqual(visitor.errors, []);
   assert.ok(tenant.startsWith("t_"));

@@ -267,6 +267,18 @@ fn FilterInput(
     }
 }
 
+/// Why a lead is in the spam folder, in words.
+fn spam_reason(code: Option<&str>) -> &'static str {
+    match code {
+        Some("honeypot") => "it filled in a field only robots see",
+        Some("too_fast") => "it was sent faster than a person types",
+        Some("no_token" | "bad_token" | "token_expired") => {
+            "it did not come from the form as served"
+        }
+        _ => "judged automated",
+    }
+}
+
 /// `2026-12-02T09:15:00.000Z` as `2026-12-02 09:15 UTC`.
 fn short_time(rfc3339: &str) -> String {
     match (rfc3339.get(..10), rfc3339.get(11..16)) {
@@ -371,12 +383,25 @@ fn LeadBody(
             }
         });
     };
+    let release = move || {
+        let Some(path) = path.get_untracked() else { return };
+        spawn_local(async move {
+            match api::post::<_, LeadDetail>(&format!("{path}/release"), &()).await {
+                // A change of nothing answers the lead as it is now, which redraws the page.
+                Ok(_) => save(LeadChange::default(), "Moved to the inbox and forwarded."),
+                Err(error) => outcome.set(Some(Err(error.message()))),
+            }
+        });
+    };
     let name = detail.answers.first().map(|a| a.value.clone()).unwrap_or_else(|| detail.id.clone());
     view! {
         <h2>{name}</h2>
         <p class="lead-meta">"From " {detail.form_title.clone()} " · " <time datetime=detail.created_at.clone()>{short_time(&detail.created_at)}</time></p>
         {detail.spam.then(|| view! {
-            <p class="error">"In the spam folder: " {detail.spam_reason.clone().unwrap_or_default()}</p>
+            <div class="card spam">
+                <p>{format!("In the spam folder ({}). It was not forwarded.", spam_reason(detail.spam_reason.as_deref()))}</p>
+                <button type="button" class="primary" on:click=move |_| release()>"Not spam: forward it"</button>
+            </div>
         })}
         <section class="card" aria-labelledby="answers-heading">
             <h3 id="answers-heading">"Answers"</h3>

@@ -62,6 +62,7 @@ pub enum BusinessEndpoint {
     ReadLead(TenantId, LeadId),
     ChangeLead(TenantId, LeadId),
     AddNote(TenantId, LeadId),
+    ReleaseLead(TenantId, LeadId),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -284,6 +285,12 @@ pub const PATHS: &[Path] = &[
         })],
     },
     Path {
+        template: "/v1/tenants/{tenant_id}/leads/{lead_id}/release",
+        methods: &[(Method::Post, |ids| {
+            Some(Endpoint::Business(BusinessEndpoint::ReleaseLead(ids.next()?, ids.next()?)))
+        })],
+    },
+    Path {
         template: "/embed/{form_id}",
         methods: &[(Method::Get, |ids| Some(Endpoint::Embed(ids.next()?)))],
     },
@@ -460,6 +467,9 @@ async fn business(
         }
         BusinessEndpoint::AddNote(tenant, lead) => {
             leads::api::add_note(ctx, req, &tenant, &lead).await
+        }
+        BusinessEndpoint::ReleaseLead(tenant, lead) => {
+            leads::api::release_spam(ctx, &req, &tenant, &lead).await
         }
     }
 }

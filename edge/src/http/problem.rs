@@ -206,6 +206,11 @@ impl Problem {
         Problem::new(404, "lead_not_found", "This lead does not exist.")
     }
 
+    /// "Not spam" for a lead that is not in the spam folder (or was just taken out of it).
+    pub fn lead_not_spam() -> Problem {
+        Problem::new(409, "lead_not_spam", "This lead is not in the spam folder.")
+    }
+
     /// A lead can be assigned only to a member of its business.
     pub fn assignee_not_member() -> Problem {
         Problem::new(
@@ -297,6 +302,7 @@ pub fn all_examples() -> Vec<Problem> {
         Problem::accounts_unavailable("x"),
         Problem::session_not_found(),
         Problem::lead_not_found(),
+        Problem::lead_not_spam(),
         Problem::assignee_not_member(),
         Problem::business_not_found(),
         Problem::not_permitted(),

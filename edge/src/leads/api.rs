@@ -1,15 +1,18 @@
 //! The inbox's endpoints: `GET /v1/tenants/{tenant_id}/leads` (a page, filtered),
 //! `GET` and `PATCH .../leads/{lead_id}` (a lead's page; its status, assignee and tags), and
-//! `POST .../leads/{lead_id}/notes`. Reading needs `read_leads`, changing `work_leads`; changes
+//! `POST .../leads/{lead_id}/notes`, `POST .../leads/{lead_id}/release` ("not spam", which forwards
+//! it), and the CSV export. Reading needs `read_leads`, changing `work_leads`; changes
 //! must come from the installation's own pages.
 
 use crate::accounts::guard::{self, Member};
 use crate::accounts::store::member_email;
 use crate::base::context::Context;
 use crate::base::database::share;
-use crate::base::ids::{EventId, LeadId, NoteId, TenantId, UserId};
+use crate::base::ids::{DeliveryId, EventId, LeadId, NoteId, TenantId, UserId};
 use crate::base::random::random_bytes;
 use crate::forms;
+use crate::forwarding;
+use crate::forwarding::queue::{DeliveryMessage, enqueue};
 use crate::http::failure::Failure;
 use crate::http::problem::Problem;
 use crate::http::reply::Reply;
@@ -281,6 +284,51 @@ pub async fn change_lead(
             at: ctx.now,
         };
         store::update_lead(ctx.db(), tenant, lead, &update).await?;
+    }
+    Ok(private(Reply::json(200, &detail(ctx, tenant, lead).await?)))
+}
+
+/// `POST /v1/tenants/{tenant_id}/leads/{lead_id}/release`: "not spam". The lead leaves the spam
+/// folder and is forwarded to the form's destinations like any other.
+pub async fn release_spam(
+    ctx: &Context,
+    req: &Request,
+    tenant: &TenantId,
+    lead: &LeadId,
+) -> Result<Reply, Failure> {
+    guard::refuse_cross_site(ctx, req)?;
+    let member = guard::member(ctx, req, tenant, Action::ReleaseSpam).await?;
+    let current =
+        store::find_lead(ctx.db(), tenant, lead).await?.ok_or_else(Problem::lead_not_found)?;
+    if current.spam == 0 {
+        return Err(Problem::lead_not_spam().into());
+    }
+    let mut deliveries = Vec::new();
+    for destination in
+        forwarding::store::enabled_destination_ids(ctx.db(), tenant, &current.form_id).await?
+    {
+        deliveries.push((DeliveryId::new(random_bytes()?), destination));
+    }
+    let event = EventId::new(random_bytes()?);
+    let actor = &member.person.user_id;
+    if let Err(error) =
+        store::release(ctx.db(), tenant, lead, &event, actor, &deliveries, ctx.now).await
+    {
+        // Released by another request meanwhile: its deliveries stand, this one stored nothing.
+        let now = store::find_lead(ctx.db(), tenant, lead).await?;
+        if now.is_some_and(|lead| lead.spam == 0) {
+            return Err(Problem::lead_not_spam().into());
+        }
+        return Err(error.into());
+    }
+    let messages = deliveries
+        .into_iter()
+        .map(|(delivery_id, _)| DeliveryMessage { tenant_id: tenant.clone(), delivery_id })
+        .collect();
+    if let Err(error) = enqueue(&ctx.bindings.deliveries, messages).await {
+        console_error!(
+            "lead {lead}: queueing its deliveries failed, the sweep will retry: {error}"
+        );
     }
     Ok(private(Reply::json(200, &detail(ctx, tenant, lead).await?)))
 }

@@ -156,6 +156,8 @@ pub enum Change {
     TagAdded(String),
     TagRemoved(String),
     Note,
+    /// Taken out of the spam folder, and forwarded.
+    Released,
 }
 
 impl Change {
@@ -166,6 +168,7 @@ impl Change {
             Change::TagAdded(_) => "tag_added",
             Change::TagRemoved(_) => "tag_removed",
             Change::Note => "note",
+            Change::Released => "released",
         }
     }
 
@@ -180,6 +183,7 @@ impl Change {
             Change::TagAdded(tag) => format!("Tagged {tag}"),
             Change::TagRemoved(tag) => format!("Untagged {tag}"),
             Change::Note => "Added a note".to_owned(),
+            Change::Released => "Marked not spam, and forwarded".to_owned(),
         }
     }
 }

@@ -5,7 +5,10 @@
 
 use crate::base::clock::Timestamp;
 use crate::base::database::{StoreError, flag, number, text, timestamp};
-use crate::base::ids::{EventId, FormId, LeadId, NoteId, TenantId, UserId};
+use crate::base::ids::{
+    DeliveryId, DestinationId, EventId, FormId, LeadId, NoteId, TenantId, UserId,
+};
+use crate::forwarding;
 use crate::leads::model::{Change, Cursor, contains_pattern};
 use inlet_shared::{InboxFilter, LeadStatus};
 use serde::Deserialize;
@@ -344,5 +347,50 @@ pub async fn add_note(
         event_statement(db, tenant_id, lead, note.event, &Change::Note, note.author, note.at)?,
     ])
     .await?;
+    Ok(())
+}
+
+/// Takes a lead out of the spam folder with one pending delivery per destination and its history
+/// entry, all or nothing. If another request released it first, the batch fails on its guard (the
+/// history entry's kind is NULL unless this batch's update changed the lead) and stores nothing, so a
+/// lead is never forwarded twice; the caller then finds it no longer spam.
+pub async fn release(
+    db: &D1Database,
+    tenant_id: &TenantId,
+    lead: &LeadId,
+    event: &EventId,
+    actor: &UserId,
+    deliveries: &[(DeliveryId, DestinationId)],
+    at: Timestamp,
+) -> Result<(), StoreError> {
+    let mut statements = vec![
+        db.prepare(
+            "UPDATE leads SET spam = 0, updated_at = ?3 WHERE tenant_id = ?1 AND id = ?2 AND spam = 1",
+        )
+        .bind(&[tenant_id.as_str().into(), lead.as_str().into(), timestamp(at)])?,
+        db.prepare(
+            "INSERT INTO lead_events (tenant_id, id, lead_id, actor_id, kind, detail, created_at) \
+             VALUES (?1, ?2, ?3, ?4, CASE WHEN changes() = 1 THEN 'released' END, ?5, ?6)",
+        )
+        .bind(&[
+            tenant_id.as_str().into(),
+            event.as_str().into(),
+            lead.as_str().into(),
+            actor.as_str().into(),
+            serde_json::json!({ "summary": Change::Released.summary() }).to_string().into(),
+            timestamp(at),
+        ])?,
+    ];
+    for (delivery, destination) in deliveries {
+        statements.push(forwarding::store::insert_delivery(
+            db,
+            tenant_id,
+            delivery,
+            lead,
+            destination,
+            at,
+        )?);
+    }
+    db.batch(statements).await?;
     Ok(())
 }
