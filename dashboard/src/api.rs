@@ -2,7 +2,7 @@
 //! each one and the browser marks it `Sec-Fetch-Site: same-origin`. A refusal comes back as the
 //! problem's own sentence, ready to show.
 
-use gloo_net::http::{Request, Response};
+use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -45,34 +45,21 @@ pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
 }
 
 pub async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
-    let response = Request::post(path)
-        .json(body)
-        .map_err(|_| ApiError::Offline)?
-        .send()
-        .await
-        .map_err(|_| ApiError::Offline)?;
-    read(response).await
+    read(send_json(Request::post(path), body).await?).await
 }
 
 pub async fn patch<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
-    let response = Request::patch(path)
-        .json(body)
-        .map_err(|_| ApiError::Offline)?
-        .send()
-        .await
-        .map_err(|_| ApiError::Offline)?;
-    read(response).await
+    read(send_json(Request::patch(path), body).await?).await
 }
 
 /// A call whose success has no body (`204`).
 pub async fn post_empty<B: Serialize>(path: &str, body: &B) -> Result<(), ApiError> {
-    let response = Request::post(path)
-        .json(body)
-        .map_err(|_| ApiError::Offline)?
-        .send()
-        .await
-        .map_err(|_| ApiError::Offline)?;
-    check(response).await
+    check(send_json(Request::post(path), body).await?).await
+}
+
+/// Sends `body` as JSON (`Content-Type: application/json`, as every change must be).
+async fn send_json<B: Serialize>(request: RequestBuilder, body: &B) -> Result<Response, ApiError> {
+    request.json(body).map_err(|_| ApiError::Offline)?.send().await.map_err(|_| ApiError::Offline)
 }
 
 pub async fn delete(path: &str) -> Result<(), ApiError> {

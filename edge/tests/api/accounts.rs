@@ -264,7 +264,7 @@ fn forged_idle_and_expired_sessions_are_refused() {
     account(app, &old).assert_problem(401, "session_required");
 }
 
-fn now_ms() -> u64 {
+pub fn now_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)

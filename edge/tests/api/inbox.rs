@@ -2,7 +2,7 @@
 //! and their history, notes, and who may see and change what (another business, a viewer, another
 //! site). Leads are stored by SQL with the times a test needs, and one arrives through intake.
 
-use crate::accounts::{browser, call, new_owner, with_cookie};
+use crate::accounts::{browser, call, new_owner, now_ms, with_cookie};
 use crate::helpers::{Answer, TestApp};
 use serde_json::{Value, json};
 
@@ -129,13 +129,6 @@ fn the_inbox_lists_newest_first_in_keyset_pages_and_filters() {
     {
         get(app, &owner.cookie, &path(bad)).assert_problem(400, "query_invalid");
     }
-}
-
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or_default()
 }
 
 #[test]
