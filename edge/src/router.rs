@@ -8,7 +8,9 @@
 
 use crate::base::clock;
 use crate::base::context::Context;
-use crate::base::ids::{DeliveryId, DestinationId, FormId, LeadId, SessionId, TenantId, is_id};
+use crate::base::ids::{
+    DeliveryId, DestinationId, FormId, LeadId, SessionId, TenantId, UserId, is_id,
+};
 use crate::http::bearer::require_bearer;
 use crate::http::failure::Failure;
 use crate::http::problem::Problem;
@@ -63,6 +65,9 @@ pub enum BusinessEndpoint {
     ChangeLead(TenantId, LeadId),
     AddNote(TenantId, LeadId),
     ReleaseLead(TenantId, LeadId),
+    Invite(TenantId),
+    ListMembers(TenantId),
+    RemoveMember(TenantId, UserId),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -291,6 +296,24 @@ pub const PATHS: &[Path] = &[
         })],
     },
     Path {
+        template: "/v1/tenants/{tenant_id}/invitations",
+        methods: &[(Method::Post, |ids| {
+            Some(Endpoint::Business(BusinessEndpoint::Invite(ids.next()?)))
+        })],
+    },
+    Path {
+        template: "/v1/tenants/{tenant_id}/members",
+        methods: &[(Method::Get, |ids| {
+            Some(Endpoint::Business(BusinessEndpoint::ListMembers(ids.next()?)))
+        })],
+    },
+    Path {
+        template: "/v1/tenants/{tenant_id}/members/{user_id}",
+        methods: &[(Method::Delete, |ids| {
+            Some(Endpoint::Business(BusinessEndpoint::RemoveMember(ids.next()?, ids.next()?)))
+        })],
+    },
+    Path {
         template: "/embed/{form_id}",
         methods: &[(Method::Get, |ids| Some(Endpoint::Embed(ids.next()?)))],
     },
@@ -470,6 +493,13 @@ async fn business(
         }
         BusinessEndpoint::ReleaseLead(tenant, lead) => {
             leads::api::release_spam(ctx, &req, &tenant, &lead).await
+        }
+        BusinessEndpoint::Invite(tenant) => accounts::api::invite(ctx, req, &tenant).await,
+        BusinessEndpoint::ListMembers(tenant) => {
+            accounts::api::list_members(ctx, &req, &tenant).await
+        }
+        BusinessEndpoint::RemoveMember(tenant, user) => {
+            accounts::api::remove_member(ctx, &req, &tenant, &user).await
         }
     }
 }

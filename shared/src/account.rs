@@ -149,6 +149,27 @@ pub struct SessionSummary {
     pub current: bool,
 }
 
+/// `POST /v1/tenants/{tenant_id}/invitations`: email this address a link that makes them a member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InvitationRequest {
+    pub email: String,
+    pub role: Role,
+}
+
+/// `GET /v1/tenants/{tenant_id}/members`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberList {
+    pub members: Vec<MemberSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberSummary {
+    pub user_id: String,
+    pub email: String,
+    pub role: Role,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -28,8 +28,9 @@ mod text;
 mod token;
 
 pub use account::{
-    Account, Credentials, LinkSent, MAX_BUSINESS_NAME_CHARS, Membership, PasswordRequest,
-    SessionSummary, Sessions, SignInLinkRequest, SignInRequest, SignUpRequest, User,
+    Account, Credentials, InvitationRequest, LinkSent, MAX_BUSINESS_NAME_CHARS, MemberList,
+    MemberSummary, Membership, PasswordRequest, SessionSummary, Sessions, SignInLinkRequest,
+    SignInRequest, SignUpRequest, User,
 };
 pub use business::{FormList, FormSummary};
 pub use email::Email;

@@ -8,8 +8,8 @@
 
 use crate::accounts::guard::{self, SignedIn};
 use crate::accounts::model::{
-    LinkEmail, Purpose, SESSION_COOKIE, SESSION_MAX_MS, Token, existing_account_email, link_url,
-    session_end, sign_in_email, sign_up_email, user_agent_summary,
+    LinkEmail, Purpose, SESSION_COOKIE, SESSION_MAX_MS, Token, existing_account_email,
+    invitation_email, link_url, session_end, sign_in_email, sign_up_email, user_agent_summary,
 };
 use crate::accounts::password;
 use crate::accounts::store::{self, NewBusiness, NewLink, NewSession};
@@ -31,8 +31,9 @@ use crate::intake::limiter;
 use crate::intake::model::limit::Decision;
 use crate::intake::model::spam::client_key;
 use inlet_shared::{
-    Account, Credentials, Email, LinkSent, Membership, PasswordRequest, SessionSummary, Sessions,
-    SignInLinkRequest, SignInRequest, SignUpRequest, User, check_password,
+    Account, Action, Credentials, Email, InvitationRequest, LinkSent, MemberList, MemberSummary,
+    Membership, PasswordRequest, Role, SessionSummary, Sessions, SignInLinkRequest, SignInRequest,
+    SignUpRequest, User, check_password,
 };
 use worker::{Request, console_error};
 
@@ -170,6 +171,82 @@ pub async fn set_password(ctx: &Context, mut req: Request) -> Result<Reply, Fail
     Ok(private(Reply::empty(204)))
 }
 
+/// `POST /v1/tenants/{tenant_id}/invitations`: emails a link that makes the address a member with
+/// the role asked (never above the inviter's own, never owner), limited like every emailed link.
+pub async fn invite(ctx: &Context, mut req: Request, tenant: &TenantId) -> Result<Reply, Failure> {
+    guard::refuse_cross_site(ctx, &req)?;
+    let inviter = guard::member(ctx, &req, tenant, Action::ManageMembers).await?;
+    let (base, provider) = link_settings(ctx)?;
+    let request: InvitationRequest = read_json(&mut req, MAX_BODY_BYTES).await?;
+    let email =
+        SignInLinkRequest { email: request.email }.check().map_err(Problem::validation_failed)?;
+    if !inviter.role.may_grant(request.role) {
+        return Err(Problem::not_permitted().into());
+    }
+    limit_links(ctx, &req, &email).await?;
+    let name = store::business_name(ctx.db(), tenant).await?.unwrap_or_default();
+    let id = LinkId::new(random_bytes()?);
+    let token = Token::new(random_bytes()?);
+    let link = NewLink {
+        id: &id,
+        token_hash: &token.hash(),
+        purpose: Purpose::Invitation.as_str(),
+        email: &email,
+        business_name: None,
+        invitation: Some((tenant, request.role, &inviter.person.user_id)),
+        created_at: ctx.now,
+        expires_at: ctx.now.plus_ms(Purpose::Invitation.lifetime_ms()),
+    };
+    store::insert_link(ctx.db(), &link).await?;
+    let mail = invitation_email(&name, &inviter.person.email, &link_url(base, &token));
+    send_after_answer(ctx, provider, &email, &id, mail).await;
+    Ok(link_sent("The invitation is on its way."))
+}
+
+/// `GET /v1/tenants/{tenant_id}/members`: for any member.
+pub async fn list_members(
+    ctx: &Context,
+    req: &Request,
+    tenant: &TenantId,
+) -> Result<Reply, Failure> {
+    guard::member(ctx, req, tenant, Action::ReadLeads).await?;
+    let members = store::list_members(ctx.db(), tenant)
+        .await?
+        .into_iter()
+        .map(|row| MemberSummary {
+            user_id: row.user_id.to_string(),
+            email: row.email,
+            role: row.role,
+        })
+        .collect();
+    Ok(private(Reply::json(200, &MemberList { members })))
+}
+
+/// `DELETE /v1/tenants/{tenant_id}/members/{user_id}`: ends that person's access at once (every
+/// request checks membership). Nobody but an owner removes an owner, and the last owner stays.
+pub async fn remove_member(
+    ctx: &Context,
+    req: &Request,
+    tenant: &TenantId,
+    user: &UserId,
+) -> Result<Reply, Failure> {
+    guard::refuse_cross_site(ctx, req)?;
+    let remover = guard::member(ctx, req, tenant, Action::ManageMembers).await?;
+    let target =
+        store::role_in(ctx.db(), tenant, user).await?.ok_or_else(Problem::member_not_found)?;
+    if !remover.role.may_manage(target) {
+        return Err(Problem::not_permitted().into());
+    }
+    if target == Role::Owner {
+        let owners = store::list_members(ctx.db(), tenant).await?;
+        if owners.iter().filter(|m| m.role == Role::Owner).count() <= 1 {
+            return Err(Problem::last_owner().into());
+        }
+    }
+    store::remove_member(ctx.db(), tenant, user).await?;
+    Ok(private(Reply::empty(204)))
+}
+
 /// Emailed links need the public base URL and an email provider.
 fn link_settings(ctx: &Context) -> Result<(&PublicBase, &EmailProvider), Failure> {
     let base = ctx.config.public_base.as_ref().map_err(|n| Problem::accounts_unavailable(n.0))?;
@@ -216,6 +293,7 @@ async fn issue_link(
         purpose: purpose.as_str(),
         email,
         business_name,
+        invitation: None,
         created_at: ctx.now,
         expires_at: ctx.now.plus_ms(purpose.lifetime_ms()),
     };
@@ -295,6 +373,21 @@ async fn follow_link(ctx: &Context, raw: &str) -> Result<UserId, Failure> {
                 created_at: ctx.now,
             };
             Ok(store::create_business(ctx.db(), &business).await?)
+        }
+        Some(Purpose::Invitation) => {
+            let (Some(tenant), Some(role)) = (link.tenant_id, link.role) else {
+                return Err(Failure::Internal("an invitation without its business".to_owned()));
+            };
+            let new_user = UserId::new(random_bytes()?);
+            Ok(store::accept_invitation(
+                ctx.db(),
+                &tenant,
+                email.as_str(),
+                role,
+                &new_user,
+                ctx.now,
+            )
+            .await?)
         }
         None => Err(Failure::Internal(format!("a link with purpose {:?}", link.purpose))),
     }

@@ -57,6 +57,8 @@ pub enum Purpose {
     /// Confirms the address of a sign-up, creating the business and its owner.
     SignUp,
     SignIn,
+    /// Makes the person a member of a business, with a role.
+    Invitation,
 }
 
 impl Purpose {
@@ -64,6 +66,7 @@ impl Purpose {
         match self {
             Purpose::SignUp => "sign_up",
             Purpose::SignIn => "sign_in",
+            Purpose::Invitation => "invitation",
         }
     }
 
@@ -71,15 +74,18 @@ impl Purpose {
         match text {
             "sign_up" => Some(Purpose::SignUp),
             "sign_in" => Some(Purpose::SignIn),
+            "invitation" => Some(Purpose::Invitation),
             _ => None,
         }
     }
 
-    /// How long the link works: a sign-in link briefly, a confirmation for a day.
+    /// How long the link works: a sign-in link briefly, a confirmation for a day, an invitation for
+    /// a week (people are away).
     pub fn lifetime_ms(self) -> u64 {
         match self {
             Purpose::SignIn => 15 * MINUTE_MS,
             Purpose::SignUp => DAY_MS,
+            Purpose::Invitation => 7 * DAY_MS,
         }
     }
 }
@@ -142,6 +148,19 @@ pub fn existing_account_email(url: &str) -> LinkEmail {
     }
 }
 
+/// The email for an invitation. The business's name and the inviter's address are in it: a person
+/// must know who asks. Invitations are limited like every emailed link (per address, per client).
+pub fn invitation_email(business_name: &str, inviter: &str, url: &str) -> LinkEmail {
+    LinkEmail {
+        subject: format!("{inviter} invited you to {business_name} on Inlet"),
+        text: format!(
+            "Hello,\n\n{inviter} invited you to work on the leads of {business_name} in Inlet. Open \
+             this link to accept:\n\n{url}\n\nThe link works once, for 7 days. If you do not know \
+             {inviter}, ignore this email.\n"
+        ),
+    }
+}
+
 pub fn sign_in_email(url: &str) -> LinkEmail {
     LinkEmail {
         subject: "Your Inlet sign-in link".to_owned(),
@@ -173,7 +192,7 @@ mod tests {
 
     #[test]
     fn purposes_round_trip_and_sign_in_links_are_short_lived() {
-        for purpose in [Purpose::SignUp, Purpose::SignIn] {
+        for purpose in [Purpose::SignUp, Purpose::SignIn, Purpose::Invitation] {
             assert_eq!(Purpose::parse(purpose.as_str()), Some(purpose));
         }
         assert_eq!(Purpose::parse("reset"), None);
@@ -209,7 +228,12 @@ mod tests {
 
     #[test]
     fn emails_carry_the_link() {
-        for email in [sign_up_email("U"), existing_account_email("U"), sign_in_email("U")] {
+        for email in [
+            sign_up_email("U"),
+            existing_account_email("U"),
+            sign_in_email("U"),
+            invitation_email("Acme", "bo@acme.example", "U"),
+        ] {
             assert!(email.text.contains("\n\nU\n\n"), "{}", email.text);
             assert!(!email.subject.is_empty());
         }

@@ -39,14 +39,16 @@ pub struct NewLink<'a> {
     pub purpose: &'static str,
     pub email: &'a Email,
     pub business_name: Option<&'a str>,
+    /// An invitation's business, role and inviter.
+    pub invitation: Option<(&'a TenantId, Role, &'a UserId)>,
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
 }
 
 pub async fn insert_link(db: &D1Database, link: &NewLink<'_>) -> Result<(), StoreError> {
     db.prepare(
-        "INSERT INTO links (id, token_hash, purpose, email, business_name, created_at, expires_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO links (id, token_hash, purpose, email, business_name, created_at, expires_at, \
+         tenant_id, role, invited_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )
     .bind(&[
         link.id.as_str().into(),
@@ -56,6 +58,9 @@ pub async fn insert_link(db: &D1Database, link: &NewLink<'_>) -> Result<(), Stor
         text(link.business_name),
         timestamp(link.created_at),
         timestamp(link.expires_at),
+        text(link.invitation.map(|(tenant, _, _)| tenant.as_str())),
+        text(link.invitation.map(|(_, role, _)| role_name(role))),
+        text(link.invitation.map(|(_, _, inviter)| inviter.as_str())),
     ])?
     .run()
     .await?;
@@ -68,6 +73,8 @@ pub struct UsedLink {
     pub purpose: String,
     pub email: String,
     pub business_name: Option<String>,
+    pub tenant_id: Option<TenantId>,
+    pub role: Option<Role>,
 }
 
 /// Marks the link with this hash used, if it exists, is unused and has not expired, and returns it.
@@ -79,7 +86,7 @@ pub async fn use_link(
     Ok(db
         .prepare(
             "UPDATE links SET used_at = ?2 WHERE token_hash = ?1 AND used_at IS NULL \
-             AND expires_at > ?2 RETURNING purpose, email, business_name",
+             AND expires_at > ?2 RETURNING purpose, email, business_name, tenant_id, role",
         )
         .bind(&[token_hash.into(), timestamp(now)])?
         .first::<UsedLink>(None)
@@ -137,6 +144,106 @@ pub async fn create_business(
 #[derive(Deserialize)]
 struct Id {
     id: UserId,
+}
+
+/// Makes the address a member of the business with `role` (creating its account if it has none); a
+/// person who is a member already keeps the role they have. Returns the person.
+pub async fn accept_invitation(
+    db: &D1Database,
+    tenant_id: &TenantId,
+    email: &str,
+    role: Role,
+    new_user_id: &UserId,
+    at: Timestamp,
+) -> Result<UserId, StoreError> {
+    let (at, address): (JsValue, JsValue) = (timestamp(at), email.into());
+    db.batch(vec![
+        db.prepare(
+            "INSERT INTO users (id, email, created_at) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (email) DO NOTHING",
+        )
+        .bind(&[new_user_id.as_str().into(), address.clone(), at.clone()])?,
+        db.prepare(
+            "INSERT INTO members (tenant_id, user_id, role, created_at) \
+             SELECT ?1, id, ?2, ?3 FROM users WHERE email = ?4 \
+             ON CONFLICT (tenant_id, user_id) DO NOTHING",
+        )
+        .bind(&[tenant_id.as_str().into(), role_name(role).into(), at, address])?,
+    ])
+    .await?;
+    let user = db
+        .prepare("SELECT id FROM users WHERE email = ?1")
+        .bind(&[email.into()])?
+        .first::<Id>(None)
+        .await?;
+    user.map(|row| row.id).ok_or_else(|| {
+        StoreError::Corrupt(format!("invitation to {tenant_id}: the member vanished"))
+    })
+}
+
+/// A role as the `members.role` column holds it.
+pub fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Viewer => "viewer",
+        Role::Member => "member",
+        Role::Admin => "admin",
+        Role::Owner => "owner",
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MemberRow {
+    pub user_id: UserId,
+    pub email: String,
+    pub role: Role,
+}
+
+/// The business's members, owners first.
+pub async fn list_members(
+    db: &D1Database,
+    tenant_id: &TenantId,
+) -> Result<Vec<MemberRow>, StoreError> {
+    Ok(db
+        .prepare(
+            "SELECT m.user_id, u.email, m.role FROM members m JOIN users u ON u.id = m.user_id \
+             WHERE m.tenant_id = ?1 ORDER BY CASE m.role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 \
+             WHEN 'member' THEN 2 ELSE 3 END, u.email",
+        )
+        .bind(&[tenant_id.as_str().into()])?
+        .all()
+        .await?
+        .results::<MemberRow>()?)
+}
+
+/// Ends a person's membership; `false` if they were not a member.
+pub async fn remove_member(
+    db: &D1Database,
+    tenant_id: &TenantId,
+    user_id: &UserId,
+) -> Result<bool, StoreError> {
+    let result = db
+        .prepare("DELETE FROM members WHERE tenant_id = ?1 AND user_id = ?2")
+        .bind(&[tenant_id.as_str().into(), user_id.as_str().into()])?
+        .run()
+        .await?;
+    Ok(changed(&result))
+}
+
+/// The business's name.
+pub async fn business_name(
+    db: &D1Database,
+    tenant_id: &TenantId,
+) -> Result<Option<String>, StoreError> {
+    #[derive(Deserialize)]
+    struct Row {
+        name: String,
+    }
+    let row = db
+        .prepare("SELECT name FROM tenants WHERE id = ?1")
+        .bind(&[tenant_id.as_str().into()])?
+        .first::<Row>(None)
+        .await?;
+    Ok(row.map(|row| row.name))
 }
 
 /// A session about to begin.

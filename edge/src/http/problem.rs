@@ -220,6 +220,16 @@ impl Problem {
         )
     }
 
+    pub fn member_not_found() -> Problem {
+        Problem::new(404, "member_not_found", "This person is not a member of the business.")
+    }
+
+    /// Every business keeps at least one owner.
+    pub fn last_owner() -> Problem {
+        Problem::new(409, "last_owner", "The business's only owner cannot be removed.")
+            .with_detail("Make another member the owner first.")
+    }
+
     pub fn session_not_found() -> Problem {
         Problem::new(404, "session_not_found", "This session does not exist or has ended.")
     }
@@ -301,6 +311,8 @@ pub fn all_examples() -> Vec<Problem> {
         Problem::password_not_accepted("x"),
         Problem::accounts_unavailable("x"),
         Problem::session_not_found(),
+        Problem::member_not_found(),
+        Problem::last_owner(),
         Problem::lead_not_found(),
         Problem::lead_not_spam(),
         Problem::assignee_not_member(),

@@ -478,3 +478,115 @@ fn not_spam_forwards_a_lead_once() {
     let raced = app.hook_requests(hook).iter().filter(|r| r.body.contains("Raced Person")).count();
     assert_eq!(raced, 1, "forwarded once");
 }
+
+#[test]
+fn an_invited_member_works_the_same_leads_until_removed() {
+    let app = TestApp::get();
+    let ip = "198.51.100.25";
+    let owner = business(app, ip, "Crew", "owner@crew.example");
+    let t = owner.tenant.as_str();
+    store_lead(app, t, &owner.form, "ld_crew", 1_796_083_200_000, None);
+    let invite = |cookie: &str, email: &str, role: &str| {
+        let body = json!({"email": email, "role": role});
+        call(
+            app,
+            "POST",
+            &format!("/v1/tenants/{t}/invitations"),
+            &with_cookie(browser(app, ip), cookie),
+            Some(&body),
+        )
+    };
+    let accept = |email: &str| {
+        let message = crate::helpers::wait_for(10, &format!("the invitation to {email}"), || {
+            app.email.received().into_iter().rev().find(|r| r.body.contains(email)).map(|r| r.body)
+        });
+        let text: Value = serde_json::from_str(&message).unwrap_or_default();
+        let body = text["text"].as_str().unwrap_or_default().to_owned();
+        assert!(body.contains("invited you to work on the leads of Crew"), "{body}");
+        let token = body
+            .split("/app/link#")
+            .nth(1)
+            .and_then(|s| s.split_whitespace().next())
+            .unwrap_or_default()
+            .to_owned();
+        let answer = call(
+            app,
+            "POST",
+            "/v1/account/sessions",
+            &browser(app, ip),
+            Some(&json!({"link": token})),
+        );
+        assert_eq!(answer.status, 201, "{}", answer.body);
+        let set = answer.header("set-cookie").unwrap_or_default();
+        let cookie = set
+            .split(';')
+            .next()
+            .and_then(|p| p.split_once('='))
+            .map(|(_, v)| v.to_owned())
+            .unwrap_or_default();
+        (cookie, answer.json())
+    };
+    assert_eq!(invite(&owner.cookie, "worker@crew.example", "member").status, 202);
+    assert_eq!(invite(&owner.cookie, "watcher@crew.example", "viewer").status, 202);
+    invite(&owner.cookie, "heir@crew.example", "owner").assert_problem(403, "not_permitted");
+    let (member, account) = accept("worker@crew.example");
+    assert_eq!(account["businesses"], json!([{"tenant_id": t, "name": "Crew", "role": "member"}]));
+    let (viewer, _) = accept("watcher@crew.example");
+
+    // The member sees and works the same lead; the viewer sees it and changes nothing.
+    let lead = format!("/v1/tenants/{t}/leads/ld_crew");
+    assert_eq!(get(app, &member, &lead).status, 200);
+    let worked = call(
+        app,
+        "PATCH",
+        &lead,
+        &with_cookie(browser(app, ip), &member),
+        Some(&json!({"status": "qualified"})),
+    );
+    assert_eq!(worked.json()["history"][0]["actor"], "worker@crew.example");
+    assert_eq!(get(app, &viewer, &lead).json()["status"], "qualified");
+    call(
+        app,
+        "PATCH",
+        &lead,
+        &with_cookie(browser(app, ip), &viewer),
+        Some(&json!({"status": "won"})),
+    )
+    .assert_problem(403, "not_permitted");
+    // A member invites nobody; a viewer neither.
+    invite(&member, "friend@crew.example", "viewer").assert_problem(403, "not_permitted");
+    invite(&viewer, "friend@crew.example", "viewer").assert_problem(403, "not_permitted");
+
+    let members = get(app, &viewer, &format!("/v1/tenants/{t}/members")).json();
+    let roles: Vec<(&str, &str)> = members["members"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|m| (m["email"].as_str().unwrap_or_default(), m["role"].as_str().unwrap_or_default()))
+        .collect();
+    assert_eq!(
+        roles,
+        [
+            ("owner@crew.example", "owner"),
+            ("worker@crew.example", "member"),
+            ("watcher@crew.example", "viewer")
+        ]
+    );
+
+    // Removing the member ends their access at once, with the session they still hold.
+    let member_id = members["members"][1]["user_id"].as_str().unwrap_or_default().to_owned();
+    let remove = |cookie: &str, user: &str| {
+        call(
+            app,
+            "DELETE",
+            &format!("/v1/tenants/{t}/members/{user}"),
+            &with_cookie(browser(app, ip), cookie),
+            None,
+        )
+    };
+    remove(&viewer, &member_id).assert_problem(403, "not_permitted");
+    remove(&owner.cookie, &owner.user_id).assert_problem(409, "last_owner");
+    assert_eq!(remove(&owner.cookie, &member_id).status, 204);
+    get(app, &member, &lead).assert_problem(404, "business_not_found");
+    remove(&owner.cookie, &member_id).assert_problem(404, "member_not_found");
+}
