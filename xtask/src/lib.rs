@@ -4,6 +4,7 @@
 
 pub mod bench;
 pub mod bench_forwarding;
+pub mod bench_inbox;
 pub mod build;
 pub mod examples;
 pub mod http;

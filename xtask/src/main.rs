@@ -29,6 +29,9 @@ usage: cargo xtask <task>
   bench-forwarding
                 build, then print the time from 201 to a webhook's arrival (median, p99) and how
                 many leads arrive through a receiver that fails half its requests
+  bench-inbox   build, then seed one business with 100,000 leads and print the inbox's medians and
+                p95s (first page, filtered, search, deep cursor), the Argon2id cost in workerd and
+                the dashboard's bytes
   fuzz          fuzz shared's parsing for INLET_FUZZ_SECONDS (default 60) with cargo-fuzz
   sizes         build, then print the widget's bytes on the wire and the Worker's upload size
   deploy-check  build, then `wrangler deploy --dry-run` into target/deploy-dry-run (no account needed)
@@ -51,6 +54,10 @@ fn main() -> ExitCode {
             .setup(false)
             .and_then(|()| build_all(&tools))
             .and_then(|()| xtask::bench_forwarding::run(&tools)),
+        "bench-inbox" => tools
+            .setup(false)
+            .and_then(|()| build_all(&tools))
+            .and_then(|()| xtask::bench_inbox::run(&tools)),
         "fuzz" => {
             tools.setup_fuzz().and_then(|()| fuzz(&tools, env_seconds("INLET_FUZZ_SECONDS", 60)?))
         }

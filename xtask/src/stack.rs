@@ -462,18 +462,27 @@ pub const DEMO_OWNER_PASSWORD: &str = "demo owner password";
 /// The Argon2id hash of [`DEMO_OWNER_PASSWORD`] (m=19 MiB, t=2, p=1, as the Worker makes them).
 const DEMO_OWNER_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$dv/FvUWvJDwuUOU0zXeJlQ$RjxkXEG05awruwfQlCjqos+4T57VO2N0Crsd/KxUhX8";
 
+/// SQL that makes `email` the owner of `tenant_id`, signing in with [`DEMO_OWNER_PASSWORD`]; rows
+/// that exist are kept.
+pub fn owner_seed(tenant_id: &str, email: &str) -> String {
+    format!(
+        "INSERT INTO users (id, email, password_hash, created_at) VALUES ({user}, {email}, {hash}, 0) \
+         ON CONFLICT (email) DO NOTHING;\n\
+         INSERT INTO members (tenant_id, user_id, role, created_at) \
+         SELECT {tenant}, id, 'owner', 0 FROM users WHERE email = {email} \
+         ON CONFLICT (tenant_id, user_id) DO NOTHING;\n",
+        user = sql_text(&format!("usr_{}_owner", tenant_id.trim_start_matches("t_"))),
+        tenant = sql_text(tenant_id),
+        email = sql_text(email),
+        hash = sql_text(DEMO_OWNER_HASH),
+    )
+}
+
 /// The demo's owner and three dozen leads on the form `demo`, spread over the last five weeks. Run
 /// on every `cargo xtask dev`; rows that exist are kept as they are, so work done in the dashboard
 /// survives a restart.
 pub fn demo_people_seed(now_ms: u64) -> String {
-    let mut sql = format!(
-        "INSERT INTO users (id, email, password_hash, created_at) VALUES ('usr_demo_owner', {email}, {hash}, 0) \
-         ON CONFLICT (email) DO NOTHING;\n\
-         INSERT INTO members (tenant_id, user_id, role, created_at) VALUES ('t_demo', 'usr_demo_owner', 'owner', 0) \
-         ON CONFLICT (tenant_id, user_id) DO NOTHING;\n",
-        email = sql_text(DEMO_OWNER_EMAIL),
-        hash = sql_text(DEMO_OWNER_HASH),
-    );
+    let mut sql = owner_seed("t_demo", DEMO_OWNER_EMAIL);
     let consent_text = "I agree that Demo Roofing may contact me about my request.";
     for (n, lead) in demo_leads().iter().enumerate() {
         let created = now_ms.saturating_sub(lead.hours_ago * 3_600_000);
