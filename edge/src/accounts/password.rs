@@ -4,8 +4,8 @@
 //!
 //! Not WebCrypto's PBKDF2: Workers cap it at 100,000 iterations, below OWASP's 600,000, and
 //! `wrangler dev` does not apply the cap, so a setting could pass locally and fail in production.
-//! One hash costs tens of milliseconds of CPU inside workerd (`cargo xtask bench` prints it), which
-//! needs the Workers Paid plan's CPU limit; see the README.
+//! One hash costs about 14 ms inside workerd here (`cargo xtask bench-inbox` prints it), over the
+//! Free plan's 10 ms of CPU a request, so password sign-in needs the Paid plan; see the README.
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
