@@ -116,7 +116,7 @@ pub async fn read_account(ctx: &Context, req: &Request) -> Result<Reply, Failure
     let account =
         account(ctx, &person.user_id, &person.email, person.has_password, &person.session_id)
             .await?;
-    Ok(private(Reply::json(200, &account)))
+    Ok(Reply::json(200, &account).no_store())
 }
 
 /// `GET /v1/account/sessions`: the person's live sessions, newest first.
@@ -135,7 +135,7 @@ pub async fn list_sessions(ctx: &Context, req: &Request) -> Result<Reply, Failur
             user_agent: session.user_agent,
         })
         .collect();
-    Ok(private(Reply::json(200, &Sessions { sessions })))
+    Ok(Reply::json(200, &Sessions { sessions }).no_store())
 }
 
 /// `DELETE /v1/account/sessions/{id}`: ends one of the person's sessions (signing out, when it is
@@ -146,7 +146,7 @@ pub async fn end_session(ctx: &Context, req: &Request, id: &SessionId) -> Result
     if !store::delete_session(ctx.db(), &person.user_id, id).await? {
         return Err(Problem::session_not_found().into());
     }
-    let reply = private(Reply::empty(204));
+    let reply = Reply::empty(204).no_store();
     Ok(if *id == person.session_id { forget_cookie(reply) } else { reply })
 }
 
@@ -155,7 +155,7 @@ pub async fn end_all_sessions(ctx: &Context, req: &Request) -> Result<Reply, Fai
     guard::refuse_cross_site(ctx, req)?;
     let person = guard::signed_in(ctx, req).await?;
     store::delete_sessions(ctx.db(), &person.user_id, None).await?;
-    Ok(forget_cookie(private(Reply::empty(204))))
+    Ok(forget_cookie(Reply::empty(204).no_store()))
 }
 
 /// `POST /v1/account/password`: sets or replaces the password, and ends every other session.
@@ -168,7 +168,7 @@ pub async fn set_password(ctx: &Context, mut req: Request) -> Result<Reply, Fail
     let phc = password::hash(&request.password, random_bytes()?)
         .map_err(|error| Failure::Internal(error.to_string()))?;
     store::set_password(ctx.db(), &person.user_id, &phc, &person.session_id, ctx.now).await?;
-    Ok(private(Reply::empty(204)))
+    Ok(Reply::empty(204).no_store())
 }
 
 /// `POST /v1/tenants/{tenant_id}/invitations`: emails a link that makes the address a member with
@@ -219,7 +219,7 @@ pub async fn list_members(
             role: row.role,
         })
         .collect();
-    Ok(private(Reply::json(200, &MemberList { members })))
+    Ok(Reply::json(200, &MemberList { members }).no_store())
 }
 
 /// `DELETE /v1/tenants/{tenant_id}/members/{user_id}`: ends that person's access at once (every
@@ -244,7 +244,7 @@ pub async fn remove_member(
         }
     }
     store::remove_member(ctx.db(), tenant, user).await?;
-    Ok(private(Reply::empty(204)))
+    Ok(Reply::empty(204).no_store())
 }
 
 /// Emailed links need the public base URL and an email provider.
@@ -436,7 +436,7 @@ async fn start_session(
     let account =
         account(ctx, user_id, &person.email, person.has_password != 0, &person.id).await?;
     let cookie = cookie::set(SESSION_COOKIE, token.as_str(), SESSION_MAX_MS / 1000);
-    Ok(private(Reply::json(201, &account)).header("set-cookie", cookie))
+    Ok(Reply::json(201, &account).no_store().header("set-cookie", cookie))
 }
 
 async fn account(
@@ -463,12 +463,7 @@ async fn account(
 }
 
 fn link_sent(message: &str) -> Reply {
-    private(Reply::json(202, &LinkSent { message: message.to_owned() }))
-}
-
-/// Answers about a person are never stored by a cache.
-fn private(reply: Reply) -> Reply {
-    reply.header("cache-control", "no-store")
+    Reply::json(202, &LinkSent { message: message.to_owned() }).no_store()
 }
 
 fn forget_cookie(reply: Reply) -> Reply {

@@ -21,5 +21,5 @@ pub async fn list_forms(ctx: &Context, req: &Request, tenant: &TenantId) -> Resu
             created_at: created_at.rfc3339(),
         })
         .collect();
-    Ok(Reply::json(200, &FormList { forms }).header("cache-control", "no-store"))
+    Ok(Reply::json(200, &FormList { forms }).no_store())
 }

@@ -94,6 +94,11 @@ impl Reply {
         reply
     }
 
+    /// Never kept by a cache: answers about a person or a business's leads.
+    pub fn no_store(self) -> Reply {
+        self.header("cache-control", "no-store")
+    }
+
     /// Sets a header, replacing any earlier value.
     pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Reply {
         let value = value.into();

@@ -7,7 +7,7 @@
 use crate::accounts::guard::{self, Member};
 use crate::accounts::store::member_email;
 use crate::base::context::Context;
-use crate::base::database::share;
+use crate::base::database::{StoreError, from_json, share};
 use crate::base::ids::{DeliveryId, EventId, LeadId, NoteId, TenantId, UserId};
 use crate::base::random::random_bytes;
 use crate::forms;
@@ -91,7 +91,7 @@ pub async fn list_leads(ctx: &Context, req: &Request, tenant: &TenantId) -> Resu
             spam: row.spam != 0,
         });
     }
-    Ok(private(Reply::json(200, &LeadPage { items, next_cursor })))
+    Ok(Reply::json(200, &LeadPage { items, next_cursor }).no_store())
 }
 
 /// Leads read from D1 for each piece of an export.
@@ -131,7 +131,8 @@ pub async fn export_csv(ctx: &Context, req: &Request, tenant: &TenantId) -> Resu
     });
     let filename =
         format!("leads-{tenant}-{}.csv", ctx.now.rfc3339().get(..10).unwrap_or_default());
-    Ok(private(Reply::streamed(200, "text/csv; charset=utf-8", Box::pin(stream)))
+    Ok(Reply::streamed(200, "text/csv; charset=utf-8", Box::pin(stream))
+        .no_store()
         .header("content-disposition", format!("attachment; filename=\"{filename}\"")))
 }
 
@@ -175,8 +176,7 @@ impl Export {
                 self.forms.insert(row.form_id.to_string(), form.map(|f| f.definition));
             }
             let form = self.forms.get(row.form_id.as_str()).and_then(Option::as_ref);
-            let fields = lead_fields(&row.fields, &row.id)
-                .map_err(|_| format!("lead {}: fields", row.id))?;
+            let fields = lead_fields(&row.fields, &row.id).map_err(|e| e.to_string())?;
             let answers: Vec<String> = answers(&fields, form)
                 .into_iter()
                 .map(|a| format!("{}: {}", a.label, a.value))
@@ -218,7 +218,7 @@ pub async fn read_lead(
     lead: &LeadId,
 ) -> Result<Reply, Failure> {
     guard::member(ctx, req, tenant, Action::ReadLeads).await?;
-    Ok(private(Reply::json(200, &detail(ctx, tenant, lead).await?)))
+    Ok(Reply::json(200, &detail(ctx, tenant, lead).await?).no_store())
 }
 
 /// `PATCH /v1/tenants/{tenant_id}/leads/{lead_id}`: status, assignee and tags, each change
@@ -285,7 +285,7 @@ pub async fn change_lead(
         };
         store::update_lead(ctx.db(), tenant, lead, &update).await?;
     }
-    Ok(private(Reply::json(200, &detail(ctx, tenant, lead).await?)))
+    Ok(Reply::json(200, &detail(ctx, tenant, lead).await?).no_store())
 }
 
 /// `POST /v1/tenants/{tenant_id}/leads/{lead_id}/release`: "not spam". The lead leaves the spam
@@ -330,7 +330,7 @@ pub async fn release_spam(
             "lead {lead}: queueing its deliveries failed, the sweep will retry: {error}"
         );
     }
-    Ok(private(Reply::json(200, &detail(ctx, tenant, lead).await?)))
+    Ok(Reply::json(200, &detail(ctx, tenant, lead).await?).no_store())
 }
 
 /// `POST /v1/tenants/{tenant_id}/leads/{lead_id}/notes`.
@@ -372,7 +372,7 @@ pub async fn add_note(
         body: body.to_owned(),
         created_at: ctx.now.rfc3339(),
     };
-    Ok(private(Reply::json(201, &created)))
+    Ok(Reply::json(201, &created).no_store())
 }
 
 /// The tags to add and to remove to make `current` into `wanted` (normalised, at most 20).
@@ -403,8 +403,7 @@ async fn detail(ctx: &Context, tenant: &TenantId, lead: &LeadId) -> Result<LeadD
     let form = forms::store::find_tenant_form(ctx.db(), tenant, &record.form_id).await?;
     let definition = form.as_ref().map(|f| &f.definition);
     let fields = lead_fields(&record.fields, lead)?;
-    let consents: Vec<Consent> = serde_json::from_str(&record.consents)
-        .map_err(|e| Failure::Internal(format!("lead {lead}: consents: {e}")))?;
+    let consents: Vec<Consent> = from_json(&record.consents, &format!("lead {lead}: consents"))?;
     let utm = [
         ("utm_source", &record.utm_source),
         ("utm_medium", &record.utm_medium),
@@ -457,11 +456,6 @@ async fn detail(ctx: &Context, tenant: &TenantId, lead: &LeadId) -> Result<LeadD
     })
 }
 
-fn lead_fields(column: &str, lead: &LeadId) -> Result<Map<String, Value>, Failure> {
-    serde_json::from_str(column).map_err(|e| Failure::Internal(format!("lead {lead}: fields: {e}")))
-}
-
-/// Answers about a business's leads are never stored by a cache.
-fn private(reply: Reply) -> Reply {
-    reply.header("cache-control", "no-store")
+fn lead_fields(column: &str, lead: &LeadId) -> Result<Map<String, Value>, StoreError> {
+    from_json(column, &format!("lead {lead}: fields"))
 }

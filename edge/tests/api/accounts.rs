@@ -264,12 +264,7 @@ fn forged_idle_and_expired_sessions_are_refused() {
     account(app, &old).assert_problem(401, "session_required");
 }
 
-pub fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or_default()
-}
+pub use xtask::stack::now_ms;
 
 #[test]
 fn requests_from_other_sites_are_refused() {
