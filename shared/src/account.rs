@@ -23,17 +23,38 @@ impl SignUpRequest {
     /// The business name (trimmed, one line) and the canonical address, or every field's error.
     pub fn check(&self) -> Result<(String, Email), Vec<FieldError>> {
         let mut errors = Vec::new();
-        let name = self.business_name.split_whitespace().collect::<Vec<_>>().join(" ");
-        if name.is_empty() {
-            errors.push(FieldError::new("business_name", ErrorCode::FieldRequired));
-        } else if name.chars().count() > MAX_BUSINESS_NAME_CHARS {
-            errors.push(FieldError::too_long("business_name", MAX_BUSINESS_NAME_CHARS));
-        }
+        let name = check_business_name(&self.business_name).map_err(|e| errors.push(e)).ok();
         let email = check_email(&self.email).map_err(|error| errors.push(error)).ok();
-        match email {
-            Some(email) if errors.is_empty() => Ok((name, email)),
+        match (name, email) {
+            (Some(name), Some(email)) if errors.is_empty() => Ok((name, email)),
             _ => Err(errors),
         }
+    }
+}
+
+/// `POST /v1/account/businesses`: another business for the signed-in person, who becomes its owner.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BusinessRequest {
+    pub business_name: String,
+}
+
+impl BusinessRequest {
+    /// The business name, trimmed to one line, or its error.
+    pub fn check(&self) -> Result<String, Vec<FieldError>> {
+        check_business_name(&self.business_name).map_err(|error| vec![error])
+    }
+}
+
+/// A business name as it is stored: its words joined by single spaces, 1 to 100 characters.
+fn check_business_name(raw: &str) -> Result<String, FieldError> {
+    let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    if name.is_empty() {
+        Err(FieldError::new("business_name", ErrorCode::FieldRequired))
+    } else if name.chars().count() > MAX_BUSINESS_NAME_CHARS {
+        Err(FieldError::too_long("business_name", MAX_BUSINESS_NAME_CHARS))
+    } else {
+        Ok(name)
     }
 }
 
@@ -170,6 +191,22 @@ pub struct MemberSummary {
     pub role: Role,
 }
 
+/// `PATCH /v1/tenants/{tenant_id}/members/{user_id}`: give the member another role (never owner:
+/// ownership moves only by [`OwnershipTransfer`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleChange {
+    pub role: Role,
+}
+
+/// `POST /v1/tenants/{tenant_id}/ownership`: an owner makes another member the owner and becomes
+/// an admin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OwnershipTransfer {
+    pub user_id: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,6 +236,15 @@ mod tests {
         assert_eq!(errors[0].limit, Some(MAX_BUSINESS_NAME_CHARS));
         assert_eq!(errors[1].code, ErrorCode::FieldRequired);
         assert!(sign_up(&"é".repeat(MAX_BUSINESS_NAME_CHARS), "a@b.example").is_ok());
+    }
+
+    #[test]
+    fn another_business_has_a_name_like_the_first() {
+        let check = |name: &str| BusinessRequest { business_name: name.into() }.check();
+        assert_eq!(check(" Acme \t Gutters ").as_deref(), Ok("Acme Gutters"));
+        assert_eq!(check("  ").map_err(|e| e[0].code), Err(ErrorCode::FieldRequired));
+        let long = "x".repeat(MAX_BUSINESS_NAME_CHARS + 1);
+        assert_eq!(check(&long).map_err(|e| e[0].limit), Err(Some(MAX_BUSINESS_NAME_CHARS)));
     }
 
     #[test]

@@ -13,6 +13,7 @@
 //! dashboard and the edge share one definition of each.
 
 mod account;
+mod api_key;
 mod business;
 mod email;
 mod error;
@@ -28,9 +29,12 @@ mod text;
 mod token;
 
 pub use account::{
-    Account, Credentials, InvitationRequest, LinkSent, MAX_BUSINESS_NAME_CHARS, MemberList,
-    MemberSummary, Membership, PasswordRequest, SessionSummary, Sessions, SignInLinkRequest,
-    SignInRequest, SignUpRequest, User,
+    Account, BusinessRequest, Credentials, InvitationRequest, LinkSent, MAX_BUSINESS_NAME_CHARS,
+    MemberList, MemberSummary, Membership, OwnershipTransfer, PasswordRequest, RoleChange,
+    SessionSummary, Sessions, SignInLinkRequest, SignInRequest, SignUpRequest, User,
+};
+pub use api_key::{
+    ApiKeyList, ApiKeyRequest, ApiKeySummary, CreatedApiKey, MAX_API_KEY_NAME_CHARS, Scope,
 };
 pub use business::{FormList, FormSummary};
 pub use email::Email;
