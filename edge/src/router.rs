@@ -54,6 +54,7 @@ pub enum AccountEndpoint {
     EndAllSessions,
     EndSession(SessionId),
     SetPassword,
+    CreateBusiness,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,6 +69,8 @@ pub enum BusinessEndpoint {
     Invite(TenantId),
     ListMembers(TenantId),
     RemoveMember(TenantId, UserId),
+    ChangeRole(TenantId, UserId),
+    TransferOwnership(TenantId),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -255,6 +258,10 @@ pub const PATHS: &[Path] = &[
         methods: &[(Method::Post, |_| Some(Endpoint::Account(AccountEndpoint::SetPassword)))],
     },
     Path {
+        template: "/v1/account/businesses",
+        methods: &[(Method::Post, |_| Some(Endpoint::Account(AccountEndpoint::CreateBusiness)))],
+    },
+    Path {
         template: "/v1/tenants/{tenant_id}/forms",
         methods: &[(Method::Get, |ids| {
             Some(Endpoint::Business(BusinessEndpoint::ListForms(ids.next()?)))
@@ -309,8 +316,19 @@ pub const PATHS: &[Path] = &[
     },
     Path {
         template: "/v1/tenants/{tenant_id}/members/{user_id}",
-        methods: &[(Method::Delete, |ids| {
-            Some(Endpoint::Business(BusinessEndpoint::RemoveMember(ids.next()?, ids.next()?)))
+        methods: &[
+            (Method::Patch, |ids| {
+                Some(Endpoint::Business(BusinessEndpoint::ChangeRole(ids.next()?, ids.next()?)))
+            }),
+            (Method::Delete, |ids| {
+                Some(Endpoint::Business(BusinessEndpoint::RemoveMember(ids.next()?, ids.next()?)))
+            }),
+        ],
+    },
+    Path {
+        template: "/v1/tenants/{tenant_id}/ownership",
+        methods: &[(Method::Post, |ids| {
+            Some(Endpoint::Business(BusinessEndpoint::TransferOwnership(ids.next()?)))
         })],
     },
     Path {
@@ -470,6 +488,7 @@ async fn account(endpoint: AccountEndpoint, req: Request, ctx: &Context) -> Resu
         AccountEndpoint::EndAllSessions => api::end_all_sessions(ctx, &req).await,
         AccountEndpoint::EndSession(id) => api::end_session(ctx, &req, &id).await,
         AccountEndpoint::SetPassword => api::set_password(ctx, req).await,
+        AccountEndpoint::CreateBusiness => api::create_business(ctx, req).await,
     }
 }
 
@@ -500,6 +519,12 @@ async fn business(
         }
         BusinessEndpoint::RemoveMember(tenant, user) => {
             accounts::api::remove_member(ctx, &req, &tenant, &user).await
+        }
+        BusinessEndpoint::ChangeRole(tenant, user) => {
+            accounts::api::change_role(ctx, req, &tenant, &user).await
+        }
+        BusinessEndpoint::TransferOwnership(tenant) => {
+            accounts::api::transfer_ownership(ctx, req, &tenant).await
         }
     }
 }

@@ -31,9 +31,10 @@ use crate::intake::limiter;
 use crate::intake::model::limit::Decision;
 use crate::intake::model::spam::client_key;
 use inlet_shared::{
-    Account, Action, Credentials, Email, InvitationRequest, LinkSent, MemberList, MemberSummary,
-    Membership, PasswordRequest, Role, SessionSummary, Sessions, SignInLinkRequest, SignInRequest,
-    SignUpRequest, User, check_password,
+    Account, Action, BusinessRequest, Credentials, Email, InvitationRequest, LinkSent, MemberList,
+    MemberSummary, Membership, OwnershipTransfer, PasswordRequest, Role, RoleChange,
+    SessionSummary, Sessions, SignInLinkRequest, SignInRequest, SignUpRequest, User,
+    check_password,
 };
 use worker::{Request, console_error};
 
@@ -45,6 +46,8 @@ const LINKS_PER_CLIENT: Limit = Limit { limit: 30, window_seconds: 3600 };
 /// Password sign-in attempts per account, and per client, per 15 minutes.
 const SIGN_INS_PER_ACCOUNT: Limit = Limit { limit: 10, window_seconds: 900 };
 const SIGN_INS_PER_CLIENT: Limit = Limit { limit: 50, window_seconds: 900 };
+/// Businesses a person may add, per day.
+const BUSINESSES_PER_PERSON: Limit = Limit { limit: 10, window_seconds: 86_400 };
 /// How long the email provider may take.
 const EMAIL_TIMEOUT_MS: u32 = 10_000;
 
@@ -210,16 +213,7 @@ pub async fn list_members(
     tenant: &TenantId,
 ) -> Result<Reply, Failure> {
     guard::member(ctx, req, tenant, Action::ReadLeads).await?;
-    let members = store::list_members(ctx.db(), tenant)
-        .await?
-        .into_iter()
-        .map(|row| MemberSummary {
-            user_id: row.user_id.to_string(),
-            email: row.email,
-            role: row.role,
-        })
-        .collect();
-    Ok(Reply::json(200, &MemberList { members }).no_store())
+    member_list(ctx, tenant).await
 }
 
 /// `DELETE /v1/tenants/{tenant_id}/members/{user_id}`: ends that person's access at once (every
@@ -237,14 +231,125 @@ pub async fn remove_member(
     if !remover.role.may_manage(target) {
         return Err(Problem::not_permitted().into());
     }
-    if target == Role::Owner {
-        let owners = store::list_members(ctx.db(), tenant).await?;
-        if owners.iter().filter(|m| m.role == Role::Owner).count() <= 1 {
-            return Err(Problem::last_owner().into());
-        }
+    if !store::remove_member(ctx.db(), tenant, user).await? {
+        return Err(why_unchanged(ctx, tenant, user).await);
     }
-    store::remove_member(ctx.db(), tenant, user).await?;
     Ok(Reply::empty(204).no_store())
+}
+
+/// `PATCH /v1/tenants/{tenant_id}/members/{user_id}` `{"role"}`: the roles one may manage, to a
+/// role one may grant; the last owner keeps the role.
+pub async fn change_role(
+    ctx: &Context,
+    mut req: Request,
+    tenant: &TenantId,
+    user: &UserId,
+) -> Result<Reply, Failure> {
+    guard::refuse_cross_site(ctx, &req)?;
+    let changer = guard::member(ctx, &req, tenant, Action::ManageMembers).await?;
+    let request: RoleChange = read_json(&mut req, MAX_BODY_BYTES).await?;
+    let target =
+        store::role_in(ctx.db(), tenant, user).await?.ok_or_else(Problem::member_not_found)?;
+    if !changer.role.may_manage(target) || !changer.role.may_grant(request.role) {
+        return Err(Problem::not_permitted().into());
+    }
+    if !store::change_role(ctx.db(), tenant, user, request.role).await? {
+        return Err(why_unchanged(ctx, tenant, user).await);
+    }
+    member_list(ctx, tenant).await
+}
+
+/// `POST /v1/tenants/{tenant_id}/ownership` `{"user_id"}`: the owner makes another member the
+/// owner, and becomes an admin.
+pub async fn transfer_ownership(
+    ctx: &Context,
+    mut req: Request,
+    tenant: &TenantId,
+) -> Result<Reply, Failure> {
+    guard::refuse_cross_site(ctx, &req)?;
+    let owner = guard::member(ctx, &req, tenant, Action::TransferOwnership).await?;
+    let request: OwnershipTransfer = read_json(&mut req, MAX_BODY_BYTES).await?;
+    let heir = UserId::from(request.user_id.as_str());
+    match store::role_in(ctx.db(), tenant, &heir).await? {
+        None => return Err(Problem::member_not_found().into()),
+        Some(Role::Owner) => return Err(Problem::already_owner().into()),
+        Some(_) => {}
+    }
+    if !store::transfer_ownership(ctx.db(), tenant, &owner.person.user_id, &heir).await? {
+        // Someone changed either role meanwhile; nothing was changed here.
+        return Err(Problem::already_owner().into());
+    }
+    member_list(ctx, tenant).await
+}
+
+/// Why a member's row did not change: they left meanwhile, or they are the last owner.
+async fn why_unchanged(ctx: &Context, tenant: &TenantId, user: &UserId) -> Failure {
+    match store::role_in(ctx.db(), tenant, user).await {
+        Ok(Some(_)) => Problem::last_owner().into(),
+        Ok(None) => Problem::member_not_found().into(),
+        Err(error) => error.into(),
+    }
+}
+
+/// The business's members, as `GET .../members` answers them.
+async fn member_list(ctx: &Context, tenant: &TenantId) -> Result<Reply, Failure> {
+    let members = store::list_members(ctx.db(), tenant)
+        .await?
+        .into_iter()
+        .map(|row| MemberSummary {
+            user_id: row.user_id.to_string(),
+            email: row.email,
+            role: row.role,
+        })
+        .collect();
+    Ok(Reply::json(200, &MemberList { members }).no_store())
+}
+
+/// `POST /v1/account/businesses` `{"business_name"}`: another business, with the signed-in person
+/// as its owner and a first form, at once (their address is confirmed already). Closed with
+/// sign-up, and limited per person.
+pub async fn create_business(ctx: &Context, mut req: Request) -> Result<Reply, Failure> {
+    guard::refuse_cross_site(ctx, &req)?;
+    let person = guard::signed_in(ctx, &req).await?;
+    if !ctx.config.sign_up_open {
+        return Err(Problem::sign_up_closed().into());
+    }
+    let request: BusinessRequest = read_json(&mut req, MAX_BODY_BYTES).await?;
+    let name = request.check().map_err(Problem::validation_failed)?;
+    take(ctx, &format!("businesses:{}", person.user_id), BUSINESSES_PER_PERSON).await?;
+    let tenant_id = TenantId::new(random_bytes()?);
+    add_business(ctx, &tenant_id, &name, &person.email).await?;
+    let created = Membership { tenant_id: tenant_id.to_string(), name, role: Role::Owner };
+    Ok(Reply::json(201, &created).no_store())
+}
+
+/// Stores a business, its owner (the address's account, made if it has none) and its first form,
+/// made from the contact-form template. Returns the owner.
+async fn add_business(
+    ctx: &Context,
+    tenant_id: &TenantId,
+    name: &str,
+    owner_email: &str,
+) -> Result<UserId, Failure> {
+    let form_id = FormId::new(random_bytes()?);
+    let definition = starter_form(&form_id, name);
+    // Any site may embed the first form until the owner names theirs, so the snippet works
+    // wherever it is pasted; the spam defences apply all the same.
+    let anywhere = ["*".to_owned()];
+    let business = NewBusiness {
+        tenant_id,
+        name,
+        new_user_id: &UserId::new(random_bytes()?),
+        owner_email,
+        form: NewForm {
+            tenant_id,
+            definition: &definition,
+            allowed_origins: &anywhere,
+            created_at: ctx.now,
+        },
+        created_at: ctx.now,
+    };
+    Ok(store::create_business(ctx.db(), &business).await?)
 }
 
 /// Emailed links need the public base URL and an email provider.
@@ -353,26 +458,7 @@ async fn follow_link(ctx: &Context, raw: &str) -> Result<UserId, Failure> {
         }
         Some(Purpose::SignUp) => {
             let name = link.business_name.unwrap_or_default();
-            let form_id = FormId::new(random_bytes()?);
-            let definition = starter_form(&form_id, &name);
-            // Any site may embed the first form until the owner names theirs, so the snippet works
-            // wherever it is pasted; the spam defences apply all the same.
-            let anywhere = ["*".to_owned()];
-            let tenant_id = TenantId::new(random_bytes()?);
-            let business = NewBusiness {
-                tenant_id: &tenant_id,
-                name: &name,
-                new_user_id: &UserId::new(random_bytes()?),
-                owner_email: email.as_str(),
-                form: NewForm {
-                    tenant_id: &tenant_id,
-                    definition: &definition,
-                    allowed_origins: &anywhere,
-                    created_at: ctx.now,
-                },
-                created_at: ctx.now,
-            };
-            Ok(store::create_business(ctx.db(), &business).await?)
+            add_business(ctx, &TenantId::new(random_bytes()?), &name, email.as_str()).await
         }
         Some(Purpose::Invitation) => {
             let (Some(tenant), Some(role)) = (link.tenant_id, link.role) else {

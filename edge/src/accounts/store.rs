@@ -215,18 +215,68 @@ pub async fn list_members(
         .results::<MemberRow>()?)
 }
 
-/// Ends a person's membership; `false` if they were not a member.
+/// A member's row may change only if it is not the business's last owner's: one condition in the
+/// statement itself, so two owners demoting or removing each other at once cannot leave none.
+const NOT_THE_LAST_OWNER: &str = "(role <> 'owner' OR (SELECT count(*) FROM members \
+     WHERE tenant_id = ?1 AND role = 'owner') > 1)";
+
+/// Ends a person's membership; `false` if they were not a member or are the last owner.
 pub async fn remove_member(
     db: &D1Database,
     tenant_id: &TenantId,
     user_id: &UserId,
 ) -> Result<bool, StoreError> {
     let result = db
-        .prepare("DELETE FROM members WHERE tenant_id = ?1 AND user_id = ?2")
+        .prepare(&format!(
+            "DELETE FROM members WHERE tenant_id = ?1 AND user_id = ?2 AND {NOT_THE_LAST_OWNER}"
+        ))
         .bind(&[tenant_id.as_str().into(), user_id.as_str().into()])?
         .run()
         .await?;
     Ok(changed(&result))
+}
+
+/// Gives a member another role; `false` if they are not a member or are the last owner.
+pub async fn change_role(
+    db: &D1Database,
+    tenant_id: &TenantId,
+    user_id: &UserId,
+    role: Role,
+) -> Result<bool, StoreError> {
+    let result = db
+        .prepare(&format!(
+            "UPDATE members SET role = ?3 WHERE tenant_id = ?1 AND user_id = ?2 \
+             AND {NOT_THE_LAST_OWNER}"
+        ))
+        .bind(&[tenant_id.as_str().into(), user_id.as_str().into(), role_name(role).into()])?
+        .run()
+        .await?;
+    Ok(changed(&result))
+}
+
+/// Makes `to` (a member, not an owner) an owner and `from` (an owner) an admin, in one statement;
+/// `false` if either is not what it must be, and then nothing changed.
+pub async fn transfer_ownership(
+    db: &D1Database,
+    tenant_id: &TenantId,
+    from: &UserId,
+    to: &UserId,
+) -> Result<bool, StoreError> {
+    // SQLite finds the rows an UPDATE changes before it changes any, so both conditions are read
+    // as they were: the two rows change together, or neither does.
+    let result = db
+        .prepare(
+            "UPDATE members SET role = CASE user_id WHEN ?2 THEN 'admin' ELSE 'owner' END \
+             WHERE tenant_id = ?1 AND user_id IN (?2, ?3) AND ?2 <> ?3 \
+             AND EXISTS (SELECT 1 FROM members WHERE tenant_id = ?1 AND user_id = ?2 \
+                         AND role = 'owner') \
+             AND EXISTS (SELECT 1 FROM members WHERE tenant_id = ?1 AND user_id = ?3 \
+                         AND role <> 'owner')",
+        )
+        .bind(&[tenant_id.as_str().into(), from.as_str().into(), to.as_str().into()])?
+        .run()
+        .await?;
+    Ok(result.meta().ok().flatten().and_then(|meta| meta.changes) == Some(2))
 }
 
 /// The business's name.

@@ -230,6 +230,11 @@ impl Problem {
             .with_detail("Make another member the owner first.")
     }
 
+    /// An ownership transfer to someone who is an owner already (or became one meanwhile).
+    pub fn already_owner() -> Problem {
+        Problem::new(409, "already_owner", "That member is an owner already.")
+    }
+
     pub fn session_not_found() -> Problem {
         Problem::new(404, "session_not_found", "This session does not exist or has ended.")
     }
@@ -313,6 +318,7 @@ pub fn all_examples() -> Vec<Problem> {
         Problem::session_not_found(),
         Problem::member_not_found(),
         Problem::last_owner(),
+        Problem::already_owner(),
         Problem::lead_not_found(),
         Problem::lead_not_spam(),
         Problem::assignee_not_member(),

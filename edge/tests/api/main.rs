@@ -11,5 +11,6 @@ mod forwarding;
 mod helpers;
 mod inbox;
 mod intake;
+mod members;
 mod public;
 mod receiver;
