@@ -9,13 +9,14 @@
 use crate::base::clock;
 use crate::base::context::Context;
 use crate::base::ids::{
-    DeliveryId, DestinationId, FormId, LeadId, SessionId, TenantId, UserId, is_id,
+    ApiKeyId, DeliveryId, DestinationId, FormId, LeadId, SessionId, TenantId, UserId, is_id,
 };
 use crate::http::bearer::require_bearer;
 use crate::http::failure::Failure;
 use crate::http::problem::Problem;
 use crate::http::reply::Reply;
 use crate::{accounts, dashboard, forms, forwarding, intake, leads};
+use inlet_shared::Action;
 use serde::Serialize;
 use worker::Request;
 
@@ -36,11 +37,12 @@ pub enum Endpoint {
     SubmitLead(FormId),
     /// A person's account (session cookie), and the ways to get one.
     Account(AccountEndpoint),
-    /// A business's own endpoints, for its members (session cookie).
+    /// A business's own endpoints, for its members (session cookie) and, where an integrator may
+    /// use them, its API keys.
     Business(BusinessEndpoint),
     /// Any page of the dashboard app: its `index.html`.
     App,
-    /// The operator API (bearer token). Every path starts with the tenant.
+    /// The operator API (bearer token): only bootstrapping a business.
     Operator(Operator),
 }
 
@@ -71,10 +73,9 @@ pub enum BusinessEndpoint {
     RemoveMember(TenantId, UserId),
     ChangeRole(TenantId, UserId),
     TransferOwnership(TenantId),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Operator {
+    CreateApiKey(TenantId),
+    ListApiKeys(TenantId),
+    RevokeApiKey(TenantId, ApiKeyId),
     ListDestinations(TenantId, FormId),
     CreateDestination(TenantId, FormId),
     ReadDestination(TenantId, DestinationId),
@@ -84,6 +85,13 @@ pub enum Operator {
     ListDeliveries(TenantId),
     ReadDelivery(TenantId, DeliveryId),
     ReplayDelivery(TenantId, DeliveryId),
+}
+
+/// What only the installation's operator may do (bearer `INLET_OPERATOR_TOKEN`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Operator {
+    /// Bootstraps a business: emails its first owner a sign-up link, even with sign-up closed.
+    InviteOwner,
 }
 
 /// The methods the API distinguishes. `HEAD` is answered wherever `GET` is, without the body.
@@ -258,6 +266,10 @@ pub const PATHS: &[Path] = &[
         methods: &[(Method::Post, |_| Some(Endpoint::Account(AccountEndpoint::SetPassword)))],
     },
     Path {
+        template: "/v1/businesses",
+        methods: &[(Method::Post, |_| Some(Endpoint::Operator(Operator::InviteOwner)))],
+    },
+    Path {
         template: "/v1/account/businesses",
         methods: &[(Method::Post, |_| Some(Endpoint::Account(AccountEndpoint::CreateBusiness)))],
     },
@@ -332,6 +344,23 @@ pub const PATHS: &[Path] = &[
         })],
     },
     Path {
+        template: "/v1/tenants/{tenant_id}/api-keys",
+        methods: &[
+            (Method::Get, |ids| {
+                Some(Endpoint::Business(BusinessEndpoint::ListApiKeys(ids.next()?)))
+            }),
+            (Method::Post, |ids| {
+                Some(Endpoint::Business(BusinessEndpoint::CreateApiKey(ids.next()?)))
+            }),
+        ],
+    },
+    Path {
+        template: "/v1/tenants/{tenant_id}/api-keys/{key_id}",
+        methods: &[(Method::Delete, |ids| {
+            Some(Endpoint::Business(BusinessEndpoint::RevokeApiKey(ids.next()?, ids.next()?)))
+        })],
+    },
+    Path {
         template: "/embed/{form_id}",
         methods: &[(Method::Get, |ids| Some(Endpoint::Embed(ids.next()?)))],
     },
@@ -339,10 +368,16 @@ pub const PATHS: &[Path] = &[
         template: "/v1/tenants/{tenant_id}/forms/{form_id}/destinations",
         methods: &[
             (Method::Get, |ids| {
-                Some(Endpoint::Operator(Operator::ListDestinations(ids.next()?, ids.next()?)))
+                Some(Endpoint::Business(BusinessEndpoint::ListDestinations(
+                    ids.next()?,
+                    ids.next()?,
+                )))
             }),
             (Method::Post, |ids| {
-                Some(Endpoint::Operator(Operator::CreateDestination(ids.next()?, ids.next()?)))
+                Some(Endpoint::Business(BusinessEndpoint::CreateDestination(
+                    ids.next()?,
+                    ids.next()?,
+                )))
             }),
         ],
     },
@@ -350,38 +385,47 @@ pub const PATHS: &[Path] = &[
         template: "/v1/tenants/{tenant_id}/destinations/{destination_id}",
         methods: &[
             (Method::Get, |ids| {
-                Some(Endpoint::Operator(Operator::ReadDestination(ids.next()?, ids.next()?)))
+                Some(Endpoint::Business(BusinessEndpoint::ReadDestination(
+                    ids.next()?,
+                    ids.next()?,
+                )))
             }),
             (Method::Patch, |ids| {
-                Some(Endpoint::Operator(Operator::UpdateDestination(ids.next()?, ids.next()?)))
+                Some(Endpoint::Business(BusinessEndpoint::UpdateDestination(
+                    ids.next()?,
+                    ids.next()?,
+                )))
             }),
             (Method::Delete, |ids| {
-                Some(Endpoint::Operator(Operator::DeleteDestination(ids.next()?, ids.next()?)))
+                Some(Endpoint::Business(BusinessEndpoint::DeleteDestination(
+                    ids.next()?,
+                    ids.next()?,
+                )))
             }),
         ],
     },
     Path {
         template: "/v1/tenants/{tenant_id}/destinations/{destination_id}/rotate-secret",
         methods: &[(Method::Post, |ids| {
-            Some(Endpoint::Operator(Operator::RotateSecret(ids.next()?, ids.next()?)))
+            Some(Endpoint::Business(BusinessEndpoint::RotateSecret(ids.next()?, ids.next()?)))
         })],
     },
     Path {
         template: "/v1/tenants/{tenant_id}/deliveries",
         methods: &[(Method::Get, |ids| {
-            Some(Endpoint::Operator(Operator::ListDeliveries(ids.next()?)))
+            Some(Endpoint::Business(BusinessEndpoint::ListDeliveries(ids.next()?)))
         })],
     },
     Path {
         template: "/v1/tenants/{tenant_id}/deliveries/{delivery_id}",
         methods: &[(Method::Get, |ids| {
-            Some(Endpoint::Operator(Operator::ReadDelivery(ids.next()?, ids.next()?)))
+            Some(Endpoint::Business(BusinessEndpoint::ReadDelivery(ids.next()?, ids.next()?)))
         })],
     },
     Path {
         template: "/v1/tenants/{tenant_id}/deliveries/{delivery_id}/replay",
         methods: &[(Method::Post, |ids| {
-            Some(Endpoint::Operator(Operator::ReplayDelivery(ids.next()?, ids.next()?)))
+            Some(Endpoint::Business(BusinessEndpoint::ReplayDelivery(ids.next()?, ids.next()?)))
         })],
     },
 ];
@@ -471,7 +515,6 @@ async fn dispatch(
         Endpoint::App => dashboard::page::app_page(ctx).await,
         Endpoint::Operator(operator) => {
             require_bearer(&req, ctx.config.operator_token.as_deref())?;
-            // Operator answers hold lead metadata and, once, secrets: never cached anywhere.
             Ok(operate(operator, req, ctx).await?.header("cache-control", "no-store"))
         }
     }
@@ -497,7 +540,7 @@ async fn business(
     req: Request,
     ctx: &Context,
 ) -> Result<Reply, Failure> {
-    match endpoint {
+    let reply = match endpoint {
         BusinessEndpoint::ListForms(tenant) => dashboard::api::list_forms(ctx, &req, &tenant).await,
         BusinessEndpoint::ListLeads(tenant) => leads::api::list_leads(ctx, &req, &tenant).await,
         BusinessEndpoint::ExportLeads(tenant) => leads::api::export_csv(ctx, &req, &tenant).await,
@@ -526,28 +569,75 @@ async fn business(
         BusinessEndpoint::TransferOwnership(tenant) => {
             accounts::api::transfer_ownership(ctx, req, &tenant).await
         }
-    }
+        BusinessEndpoint::CreateApiKey(tenant) => {
+            accounts::api::create_api_key(ctx, req, &tenant).await
+        }
+        BusinessEndpoint::ListApiKeys(tenant) => {
+            accounts::api::list_api_keys(ctx, &req, &tenant).await
+        }
+        BusinessEndpoint::RevokeApiKey(tenant, key) => {
+            accounts::api::revoke_api_key(ctx, &req, &tenant, &key).await
+        }
+        BusinessEndpoint::ListDestinations(tenant, form) => {
+            allowed(ctx, &req, &tenant, Action::ManageDestinations).await?;
+            forwarding::api::list_destinations(ctx, &tenant, &form).await
+        }
+        BusinessEndpoint::CreateDestination(tenant, form) => {
+            allowed(ctx, &req, &tenant, Action::ManageDestinations).await?;
+            forwarding::api::create_destination(ctx, req, &tenant, &form).await
+        }
+        BusinessEndpoint::ReadDestination(tenant, id) => {
+            allowed(ctx, &req, &tenant, Action::ManageDestinations).await?;
+            forwarding::api::read_destination(ctx, &tenant, &id).await
+        }
+        BusinessEndpoint::UpdateDestination(tenant, id) => {
+            allowed(ctx, &req, &tenant, Action::ManageDestinations).await?;
+            forwarding::api::update_destination(ctx, req, &tenant, &id).await
+        }
+        BusinessEndpoint::DeleteDestination(tenant, id) => {
+            allowed(ctx, &req, &tenant, Action::ManageDestinations).await?;
+            forwarding::api::delete_destination(ctx, &tenant, &id).await
+        }
+        BusinessEndpoint::RotateSecret(tenant, id) => {
+            allowed(ctx, &req, &tenant, Action::ManageDestinations).await?;
+            forwarding::api::rotate_secret(ctx, req, &tenant, &id).await
+        }
+        BusinessEndpoint::ListDeliveries(tenant) => {
+            allowed(ctx, &req, &tenant, Action::ReadLeads).await?;
+            forwarding::api::list_deliveries(ctx, &req, &tenant).await
+        }
+        BusinessEndpoint::ReadDelivery(tenant, id) => {
+            allowed(ctx, &req, &tenant, Action::ReadLeads).await?;
+            forwarding::api::read_delivery(ctx, &tenant, &id).await
+        }
+        BusinessEndpoint::ReplayDelivery(tenant, id) => {
+            allowed(ctx, &req, &tenant, Action::ReplayDeliveries).await?;
+            forwarding::api::replay_delivery(ctx, &tenant, &id).await
+        }
+    };
+    // Answers about a business hold lead metadata and, once, secrets: never cached anywhere.
+    reply.map(Reply::no_store)
 }
 
 async fn operate(operator: Operator, req: Request, ctx: &Context) -> Result<Reply, Failure> {
-    use forwarding::api;
     match operator {
-        Operator::ListDestinations(tenant, form) => {
-            api::list_destinations(ctx, &tenant, &form).await
-        }
-        Operator::CreateDestination(tenant, form) => {
-            api::create_destination(ctx, req, &tenant, &form).await
-        }
-        Operator::ReadDestination(tenant, id) => api::read_destination(ctx, &tenant, &id).await,
-        Operator::UpdateDestination(tenant, id) => {
-            api::update_destination(ctx, req, &tenant, &id).await
-        }
-        Operator::DeleteDestination(tenant, id) => api::delete_destination(ctx, &tenant, &id).await,
-        Operator::RotateSecret(tenant, id) => api::rotate_secret(ctx, req, &tenant, &id).await,
-        Operator::ListDeliveries(tenant) => api::list_deliveries(ctx, &req, &tenant).await,
-        Operator::ReadDelivery(tenant, id) => api::read_delivery(ctx, &tenant, &id).await,
-        Operator::ReplayDelivery(tenant, id) => api::replay_delivery(ctx, &tenant, &id).await,
+        Operator::InviteOwner => accounts::api::invite_owner(ctx, req).await,
     }
+}
+
+/// Lets a request through to one of the forwarding endpoints if its member or API key may take
+/// `action`; a person's request that changes something must also come from the installation's
+/// own pages. Here, not in `forwarding`, because forwarding sits below accounts.
+async fn allowed(
+    ctx: &Context,
+    req: &Request,
+    tenant: &TenantId,
+    action: Action,
+) -> Result<(), Failure> {
+    if !matches!(Method::parse(req.method().as_ref()), Method::Get | Method::Head) {
+        accounts::guard::refuse_cross_site(ctx, req)?;
+    }
+    accounts::guard::caller(ctx, req, tenant, action).await.map(drop)
 }
 
 #[cfg(test)]
@@ -641,6 +731,11 @@ mod tests {
                 .expect("account");
         let _: inlet_shared::FormList =
             serde_json::from_value(example("/components/schemas/FormList/example")).expect("forms");
+        let created: inlet_shared::CreatedApiKey =
+            serde_json::from_value(example("/components/schemas/CreatedApiKey/example"))
+                .expect("api key");
+        assert!(crate::accounts::model::parse_api_key(&created.secret).is_some());
+        assert_eq!(created.key.prefix, created.secret[..10]);
         let _: inlet_shared::LinkSent =
             serde_json::from_value(example("/components/schemas/LinkSent/example")).expect("sent");
         let codes = doc
@@ -730,42 +825,47 @@ mod tests {
         ] {
             assert_eq!(refused("GET", path), Routed::NotFound, "{path}");
         }
-        let operator = |op| Endpoint::Operator(op);
+        let business = |endpoint| Endpoint::Business(endpoint);
+        check("POST", "/v1/businesses", Endpoint::Operator(Operator::InviteOwner));
         let path = "/v1/tenants/t_1/forms/demo/destinations";
-        check("POST", path, operator(Operator::CreateDestination(tenant(), demo())));
-        check("GET", path, operator(Operator::ListDestinations(tenant(), demo())));
+        check("POST", path, business(BusinessEndpoint::CreateDestination(tenant(), demo())));
+        check("GET", path, business(BusinessEndpoint::ListDestinations(tenant(), demo())));
         let dst = || DestinationId::from("dst_1");
         check(
             "GET",
             "/v1/tenants/t_1/destinations/dst_1",
-            operator(Operator::ReadDestination(tenant(), dst())),
+            business(BusinessEndpoint::ReadDestination(tenant(), dst())),
         );
         check(
             "PATCH",
             "/v1/tenants/t_1/destinations/dst_1",
-            operator(Operator::UpdateDestination(tenant(), dst())),
+            business(BusinessEndpoint::UpdateDestination(tenant(), dst())),
         );
         check(
             "DELETE",
             "/v1/tenants/t_1/destinations/dst_1",
-            operator(Operator::DeleteDestination(tenant(), dst())),
+            business(BusinessEndpoint::DeleteDestination(tenant(), dst())),
         );
         check(
             "POST",
             "/v1/tenants/t_1/destinations/dst_1/rotate-secret",
-            operator(Operator::RotateSecret(tenant(), dst())),
+            business(BusinessEndpoint::RotateSecret(tenant(), dst())),
         );
-        check("GET", "/v1/tenants/t_1/deliveries", operator(Operator::ListDeliveries(tenant())));
+        check(
+            "GET",
+            "/v1/tenants/t_1/deliveries",
+            business(BusinessEndpoint::ListDeliveries(tenant())),
+        );
         let msg = || DeliveryId::from("msg_1");
         check(
             "GET",
             "/v1/tenants/t_1/deliveries/msg_1",
-            operator(Operator::ReadDelivery(tenant(), msg())),
+            business(BusinessEndpoint::ReadDelivery(tenant(), msg())),
         );
         check(
             "POST",
             "/v1/tenants/t_1/deliveries/msg_1/replay",
-            operator(Operator::ReplayDelivery(tenant(), msg())),
+            business(BusinessEndpoint::ReplayDelivery(tenant(), msg())),
         );
         assert_eq!(
             refused("POST", "/v1/tenants/t_1/deliveries/msg_1"),

@@ -8,15 +8,16 @@
 
 use crate::accounts::guard::{self, SignedIn};
 use crate::accounts::model::{
-    LinkEmail, Purpose, SESSION_COOKIE, SESSION_MAX_MS, Token, existing_account_email,
-    invitation_email, link_url, session_end, sign_in_email, sign_up_email, user_agent_summary,
+    LinkEmail, Purpose, SESSION_COOKIE, SESSION_MAX_MS, Token, api_key_secret, api_key_shown,
+    existing_account_email, invitation_email, link_url, owner_invitation_email, parse_api_key,
+    session_end, sign_in_email, sign_up_email, user_agent_summary,
 };
 use crate::accounts::password;
-use crate::accounts::store::{self, NewBusiness, NewLink, NewSession};
+use crate::accounts::store::{self, NewApiKey, NewBusiness, NewLink, NewSession};
 use crate::base::config::{EmailProvider, PublicBase};
 use crate::base::context::Context;
 use crate::base::crypto::{hex, hmac_sha256};
-use crate::base::ids::{FormId, LinkId, SessionId, TenantId, UserId};
+use crate::base::ids::{ApiKeyId, FormId, LinkId, SessionId, TenantId, UserId};
 use crate::base::mail::{Mail, provider_request};
 use crate::base::outbound::send;
 use crate::base::random::random_bytes;
@@ -31,10 +32,10 @@ use crate::intake::limiter;
 use crate::intake::model::limit::Decision;
 use crate::intake::model::spam::client_key;
 use inlet_shared::{
-    Account, Action, BusinessRequest, Credentials, Email, InvitationRequest, LinkSent, MemberList,
-    MemberSummary, Membership, OwnershipTransfer, PasswordRequest, Role, RoleChange,
-    SessionSummary, Sessions, SignInLinkRequest, SignInRequest, SignUpRequest, User,
-    check_password,
+    Account, Action, ApiKeyList, ApiKeyRequest, ApiKeySummary, BusinessRequest, CreatedApiKey,
+    Credentials, Email, InvitationRequest, LinkSent, MemberList, MemberSummary, Membership,
+    OwnershipTransfer, PasswordRequest, Role, RoleChange, SessionSummary, Sessions,
+    SignInLinkRequest, SignInRequest, SignUpRequest, User, check_password,
 };
 use worker::{Request, console_error};
 
@@ -77,6 +78,25 @@ pub async fn sign_up(ctx: &Context, mut req: Request) -> Result<Reply, Failure> 
     };
     send_after_answer(ctx, provider, &email, &link_id, mail).await;
     Ok(link_sent(LINK_SENT))
+}
+
+/// `POST /v1/businesses` (the operator's token): emails `email` a link that creates the business
+/// and makes them its owner, as a sign-up does, even when public sign-up is closed. This is how the
+/// first business of a closed installation begins.
+pub async fn invite_owner(ctx: &Context, mut req: Request) -> Result<Reply, Failure> {
+    let (base, provider) = link_settings(ctx)?;
+    let request: SignUpRequest = read_json(&mut req, MAX_BODY_BYTES).await?;
+    let (name, email) = request.check().map_err(Problem::validation_failed)?;
+    let (id, token) = issue_link(ctx, Purpose::SignUp, &email, Some(&name)).await?;
+    send_after_answer(
+        ctx,
+        provider,
+        &email,
+        &id,
+        owner_invitation_email(&name, &link_url(base, &token)),
+    )
+    .await;
+    Ok(link_sent("The link is on its way to the business's first owner."))
 }
 
 /// `POST /v1/account/sign-in-links`: emails a sign-in link if the address has an account.
@@ -350,6 +370,83 @@ async fn add_business(
         created_at: ctx.now,
     };
     Ok(store::create_business(ctx.db(), &business).await?)
+}
+
+/// `POST /v1/tenants/{tenant_id}/api-keys` `{"name", "scope"}`: a new key, whose secret this answer
+/// shows once; Inlet keeps only its hash.
+pub async fn create_api_key(
+    ctx: &Context,
+    mut req: Request,
+    tenant: &TenantId,
+) -> Result<Reply, Failure> {
+    guard::refuse_cross_site(ctx, &req)?;
+    let creator = guard::member(ctx, &req, tenant, Action::ManageApiKeys).await?;
+    let request: ApiKeyRequest = read_json(&mut req, MAX_BODY_BYTES).await?;
+    let name = request.check().map_err(Problem::validation_failed)?;
+    let id = ApiKeyId::new(random_bytes()?);
+    let secret = api_key_secret(&Token::new(random_bytes()?));
+    let token = parse_api_key(&secret)
+        .ok_or_else(|| Failure::Internal("a new API key does not parse".to_owned()))?;
+    let shown = api_key_shown(&secret);
+    let key = NewApiKey {
+        tenant_id: tenant,
+        id: &id,
+        name: &name,
+        scope: request.scope,
+        shown: &shown,
+        token_hash: &token.hash(),
+        created_by: &creator.person.user_id,
+        created_at: ctx.now,
+    };
+    store::insert_api_key(ctx.db(), &key).await?;
+    let key = ApiKeySummary {
+        id: id.to_string(),
+        name,
+        scope: request.scope,
+        prefix: shown,
+        created_at: ctx.now.rfc3339(),
+        created_by: Some(creator.person.email),
+        last_used_at: None,
+    };
+    Ok(Reply::json(201, &CreatedApiKey { key, secret }).no_store())
+}
+
+/// `GET /v1/tenants/{tenant_id}/api-keys`: the keys not revoked, newest first, with their last use.
+pub async fn list_api_keys(
+    ctx: &Context,
+    req: &Request,
+    tenant: &TenantId,
+) -> Result<Reply, Failure> {
+    guard::member(ctx, req, tenant, Action::ManageApiKeys).await?;
+    let keys = store::list_api_keys(ctx.db(), tenant)
+        .await?
+        .into_iter()
+        .map(|row| ApiKeySummary {
+            id: row.id.to_string(),
+            name: row.name,
+            scope: row.scope,
+            prefix: row.shown,
+            created_at: row.created_at.rfc3339(),
+            created_by: row.created_by,
+            last_used_at: row.last_used_at.map(|at| at.rfc3339()),
+        })
+        .collect();
+    Ok(Reply::json(200, &ApiKeyList { keys }).no_store())
+}
+
+/// `DELETE /v1/tenants/{tenant_id}/api-keys/{key_id}`: the key stops working at once.
+pub async fn revoke_api_key(
+    ctx: &Context,
+    req: &Request,
+    tenant: &TenantId,
+    key: &ApiKeyId,
+) -> Result<Reply, Failure> {
+    guard::refuse_cross_site(ctx, req)?;
+    guard::member(ctx, req, tenant, Action::ManageApiKeys).await?;
+    if !store::revoke_api_key(ctx.db(), tenant, key, ctx.now).await? {
+        return Err(Problem::api_key_not_found().into());
+    }
+    Ok(Reply::empty(204).no_store())
 }
 
 /// Emailed links need the public base URL and an email provider.

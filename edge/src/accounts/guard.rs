@@ -4,14 +4,19 @@
 //!
 //! Requests that change something also pass [`refuse_cross_site`] first, so another website cannot
 //! make a person's browser send them.
+//!
+//! A business's endpoints that integrators may use start at [`caller`] instead, which also takes an
+//! API key (`Authorization: Bearer inlet_...`): a key acts only on its own business, within its
+//! scope, and is refused the same way whether it is unknown, forged or revoked.
 
-use crate::accounts::model::{SESSION_COOKIE, Token, needs_touch, session_end};
+use crate::accounts::model::{SESSION_COOKIE, Token, needs_touch, parse_api_key, session_end};
 use crate::accounts::store;
 use crate::base::context::Context;
-use crate::base::ids::{SessionId, TenantId, UserId};
+use crate::base::ids::{ApiKeyId, SessionId, TenantId, UserId};
 use crate::http::cookie::cookie;
 use crate::http::failure::Failure;
 use crate::http::problem::Problem;
+use crate::http::request::header;
 use crate::http::same_origin;
 use inlet_shared::{Action, Role};
 use worker::Request;
@@ -73,6 +78,62 @@ pub async fn member(
         return Err(Problem::not_permitted().into());
     }
     Ok(Member { person, tenant_id: tenant_id.clone(), role })
+}
+
+/// Who acts on a business's data: one of its members, or one of its API keys.
+#[derive(Debug, Clone)]
+pub enum Actor {
+    Person(SignedIn),
+    Key { id: ApiKeyId, name: String },
+}
+
+impl Actor {
+    /// The id a lead's history and notes keep: a user's, or a key's.
+    pub fn id(&self) -> &str {
+        match self {
+            Actor::Person(person) => person.user_id.as_str(),
+            Actor::Key { id, .. } => id.as_str(),
+        }
+    }
+
+    /// How the business sees the actor: an address, or the key's name.
+    pub fn name(&self) -> String {
+        match self {
+            Actor::Person(person) => person.email.clone(),
+            Actor::Key { name, .. } => format!("API key \u{201c}{name}\u{201d}"),
+        }
+    }
+}
+
+/// The member or API key making the request, if it may take `action` in `tenant_id`. A request
+/// with an `Authorization` header is a key's, and only a live key of this business with a scope
+/// that allows `action` passes: an unknown, malformed or revoked key is `401 api_key_invalid`,
+/// another business's key `404`, as a stranger's session is. Without the header it is [`member`].
+pub async fn caller(
+    ctx: &Context,
+    req: &Request,
+    tenant_id: &TenantId,
+    action: Action,
+) -> Result<Actor, Failure> {
+    let Some(authorization) = header(req, "authorization")? else {
+        return Ok(Actor::Person(member(ctx, req, tenant_id, action).await?.person));
+    };
+    let token = authorization
+        .strip_prefix("Bearer ")
+        .and_then(parse_api_key)
+        .ok_or_else(Problem::api_key_invalid)?;
+    let key =
+        store::find_api_key(ctx.db(), &token.hash()).await?.ok_or_else(Problem::api_key_invalid)?;
+    if key.tenant_id != *tenant_id {
+        return Err(Problem::business_not_found().into());
+    }
+    if !key.scope.may(action) {
+        return Err(Problem::not_permitted().into());
+    }
+    if key.last_used_at.is_none_or(|last| needs_touch(last, ctx.now)) {
+        store::touch_api_key(ctx.db(), tenant_id, &key.id, ctx.now).await?;
+    }
+    Ok(Actor::Key { id: key.id, name: key.name })
 }
 
 /// Refuses a state-changing request another site made: its origin must be this installation's

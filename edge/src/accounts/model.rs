@@ -27,6 +27,13 @@ const TOKEN_CHARS: usize = 52;
 #[derive(Clone, PartialEq, Eq)]
 pub struct Token(String);
 
+/// Never prints the secret, so a token in a log line or a failed assertion gives nothing away.
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Token({}...)", self.hash().get(..8).unwrap_or_default())
+    }
+}
+
 impl Token {
     pub fn new(random: [u8; 32]) -> Token {
         Token(base32(&random))
@@ -49,6 +56,27 @@ impl Token {
     pub fn hash(&self) -> String {
         hex(&sha256(self.0.as_bytes()))
     }
+}
+
+/// What an API key's secret starts with, so a key pasted into a public repository is recognisable
+/// (secret scanners match prefixes like this one).
+pub const API_KEY_PREFIX: &str = "inlet_";
+/// Characters of a secret shown in the list of keys, to tell keys apart: the prefix and four more.
+const API_KEY_SHOWN_CHARS: usize = API_KEY_PREFIX.len() + 4;
+
+/// An API key's secret: the prefix and a [`Token`]. Kept only as the token's hash.
+pub fn api_key_secret(token: &Token) -> String {
+    format!("{API_KEY_PREFIX}{}", token.as_str())
+}
+
+/// The token inside an API key's secret, if the text has a key's shape.
+pub fn parse_api_key(secret: &str) -> Option<Token> {
+    Token::parse(secret.trim().strip_prefix(API_KEY_PREFIX)?)
+}
+
+/// The start of a secret that the list of keys shows.
+pub fn api_key_shown(secret: &str) -> String {
+    secret.chars().take(API_KEY_SHOWN_CHARS).collect()
 }
 
 /// What an emailed link does when it is used.
@@ -161,6 +189,19 @@ pub fn invitation_email(business_name: &str, inviter: &str, url: &str) -> LinkEm
     }
 }
 
+/// The email the operator has sent to a business's first owner. The operator typed the business's
+/// name, so it is in the email.
+pub fn owner_invitation_email(business_name: &str, url: &str) -> LinkEmail {
+    LinkEmail {
+        subject: format!("Your Inlet account for {business_name}"),
+        text: format!(
+            "Hello,\n\nAn Inlet account was set up for {business_name}, with you as its owner. Open \
+             this link to confirm your address and go to your inbox:\n\n{url}\n\nThe link works \
+             once, for 24 hours. If you did not expect this, ignore this email.\n"
+        ),
+    }
+}
+
 pub fn sign_in_email(url: &str) -> LinkEmail {
     LinkEmail {
         subject: "Your Inlet sign-in link".to_owned(),
@@ -187,6 +228,18 @@ mod tests {
         let upper = token.as_str().to_ascii_uppercase();
         for junk in ["", "abc", &upper, &format!("{}x", token.as_str()), &"é".repeat(26)] {
             assert!(Token::parse(junk).is_none(), "{junk}");
+        }
+    }
+
+    #[test]
+    fn an_api_key_is_a_prefixed_token_kept_as_its_hash() {
+        let token = Token::new([3; 32]);
+        let secret = api_key_secret(&token);
+        assert!(secret.starts_with("inlet_") && secret.len() == 58, "{secret}");
+        assert_eq!(parse_api_key(&format!(" {secret}\n")), Some(token.clone()));
+        assert_eq!(api_key_shown(&secret), secret[..10]);
+        for bad in [token.as_str(), "inlet_", "inlet_short", &secret.to_uppercase()] {
+            assert_eq!(parse_api_key(bad), None, "{bad}");
         }
     }
 

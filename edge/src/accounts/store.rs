@@ -7,9 +7,9 @@
 
 use crate::base::clock::Timestamp;
 use crate::base::database::{StoreError, changed, text, timestamp};
-use crate::base::ids::{LinkId, SessionId, TenantId, UserId};
+use crate::base::ids::{ApiKeyId, LinkId, SessionId, TenantId, UserId};
 use crate::forms::store::{NewForm, insert_form};
-use inlet_shared::{Email, Role};
+use inlet_shared::{Email, Role, Scope};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::D1Database;
@@ -511,5 +511,122 @@ pub async fn delete_expired(
         db.prepare("DELETE FROM links WHERE expires_at <= ?1").bind(&[timestamp(now)])?,
     ])
     .await?;
+    Ok(())
+}
+
+/// An API key about to be created.
+pub struct NewApiKey<'a> {
+    pub tenant_id: &'a TenantId,
+    pub id: &'a ApiKeyId,
+    pub name: &'a str,
+    pub scope: Scope,
+    pub shown: &'a str,
+    pub token_hash: &'a str,
+    pub created_by: &'a UserId,
+    pub created_at: Timestamp,
+}
+
+pub async fn insert_api_key(db: &D1Database, key: &NewApiKey<'_>) -> Result<(), StoreError> {
+    db.prepare(
+        "INSERT INTO api_keys (tenant_id, id, name, scope, shown, token_hash, created_by, \
+         created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )
+    .bind(&[
+        key.tenant_id.as_str().into(),
+        key.id.as_str().into(),
+        key.name.into(),
+        key.scope.as_str().into(),
+        key.shown.into(),
+        key.token_hash.into(),
+        key.created_by.as_str().into(),
+        timestamp(key.created_at),
+    ])?
+    .run()
+    .await?;
+    Ok(())
+}
+
+/// A key as its business's list shows it.
+#[derive(Debug, Deserialize)]
+pub struct ApiKeyRow {
+    pub id: ApiKeyId,
+    pub name: String,
+    pub scope: Scope,
+    pub shown: String,
+    pub created_at: Timestamp,
+    /// The creator's address; `None` if their account is gone.
+    pub created_by: Option<String>,
+    pub last_used_at: Option<Timestamp>,
+}
+
+/// The business's keys that are not revoked, newest first.
+pub async fn list_api_keys(
+    db: &D1Database,
+    tenant_id: &TenantId,
+) -> Result<Vec<ApiKeyRow>, StoreError> {
+    Ok(db
+        .prepare(
+            "SELECT k.id, k.name, k.scope, k.shown, k.created_at, u.email AS created_by, \
+             k.last_used_at FROM api_keys k LEFT JOIN users u ON u.id = k.created_by \
+             WHERE k.tenant_id = ?1 AND k.revoked_at IS NULL ORDER BY k.created_at DESC, k.id",
+        )
+        .bind(&[tenant_id.as_str().into()])?
+        .all()
+        .await?
+        .results::<ApiKeyRow>()?)
+}
+
+/// Revokes a key of the business; `false` if it has no such key, or it was revoked already.
+pub async fn revoke_api_key(
+    db: &D1Database,
+    tenant_id: &TenantId,
+    id: &ApiKeyId,
+    at: Timestamp,
+) -> Result<bool, StoreError> {
+    let result = db
+        .prepare(
+            "UPDATE api_keys SET revoked_at = ?3 \
+             WHERE tenant_id = ?1 AND id = ?2 AND revoked_at IS NULL",
+        )
+        .bind(&[tenant_id.as_str().into(), id.as_str().into(), timestamp(at)])?
+        .run()
+        .await?;
+    Ok(changed(&result))
+}
+
+/// A live key, found by its secret's hash: how a request with a key learns its business.
+#[derive(Debug, Deserialize)]
+pub struct LiveApiKey {
+    pub tenant_id: TenantId,
+    pub id: ApiKeyId,
+    pub name: String,
+    pub scope: Scope,
+    pub last_used_at: Option<Timestamp>,
+}
+
+pub async fn find_api_key(
+    db: &D1Database,
+    token_hash: &str,
+) -> Result<Option<LiveApiKey>, StoreError> {
+    Ok(db
+        .prepare(
+            "SELECT tenant_id, id, name, scope, last_used_at FROM api_keys \
+             WHERE token_hash = ?1 AND revoked_at IS NULL",
+        )
+        .bind(&[token_hash.into()])?
+        .first::<LiveApiKey>(None)
+        .await?)
+}
+
+pub async fn touch_api_key(
+    db: &D1Database,
+    tenant_id: &TenantId,
+    id: &ApiKeyId,
+    at: Timestamp,
+) -> Result<(), StoreError> {
+    db.prepare("UPDATE api_keys SET last_used_at = ?3 WHERE tenant_id = ?1 AND id = ?2")
+        .bind(&[tenant_id.as_str().into(), id.as_str().into(), timestamp(at)])?
+        .run()
+        .await?;
     Ok(())
 }

@@ -92,6 +92,15 @@ id_type!(
     EventId
 );
 id_type!(
+    /// An API key's public id (`key_` and 128 random bits), shown in the business's list of keys and
+    /// used to revoke one. Never the key's secret.
+    ApiKeyId
+);
+id_type!(
+    /// Who made a change to a lead, as its history keeps it: a [`UserId`] or an [`ApiKeyId`].
+    ActorId
+);
+id_type!(
     /// A delivery: `msg_` and 128 random bits. It is the Standard Webhooks `webhook-id`, the same on
     /// every attempt, so receivers can drop duplicates.
     DeliveryId
@@ -154,6 +163,12 @@ impl DestinationId {
     }
 }
 
+impl ApiKeyId {
+    pub fn new(random: [u8; 16]) -> ApiKeyId {
+        ApiKeyId(format!("key_{}", base32(&random)))
+    }
+}
+
 impl DeliveryId {
     pub fn new(random: [u8; 16]) -> DeliveryId {
         DeliveryId(format!("msg_{}", base32(&random)))
@@ -199,6 +214,7 @@ mod tests {
             UserId::new([9; 16]).to_string(),
             SessionId::new([9; 16]).to_string(),
             LinkId::new([9; 16]).to_string(),
+            ApiKeyId::new([9; 16]).to_string(),
         ] {
             assert!(is_id(&id) && id.ends_with(&base32(&[9; 16])), "{id}");
         }

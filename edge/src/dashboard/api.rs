@@ -11,7 +11,7 @@ use worker::Request;
 
 /// `GET /v1/tenants/{tenant_id}/forms`: the business's forms, for any member.
 pub async fn list_forms(ctx: &Context, req: &Request, tenant: &TenantId) -> Result<Reply, Failure> {
-    guard::member(ctx, req, tenant, Action::ReadLeads).await?;
+    guard::caller(ctx, req, tenant, Action::ReadLeads).await?;
     let forms = forms::store::list_forms(ctx.db(), tenant)
         .await?
         .into_iter()

@@ -191,6 +191,18 @@ impl Problem {
             .with_detail(detail)
     }
 
+    /// An `Authorization` header that is not a live API key: unknown, malformed and revoked keys
+    /// read the same.
+    pub fn api_key_invalid() -> Problem {
+        Problem::new(401, "api_key_invalid", "This API key is not valid.").with_detail(
+            "Send Authorization: Bearer inlet_..., a key the business created and has not revoked.",
+        )
+    }
+
+    pub fn api_key_not_found() -> Problem {
+        Problem::new(404, "api_key_not_found", "This API key does not exist or was revoked.")
+    }
+
     /// A business that does not exist, or that the person does not belong to: the same answer.
     pub fn business_not_found() -> Problem {
         Problem::new(404, "business_not_found", "This business does not exist.")
@@ -319,6 +331,8 @@ pub fn all_examples() -> Vec<Problem> {
         Problem::member_not_found(),
         Problem::last_owner(),
         Problem::already_owner(),
+        Problem::api_key_invalid(),
+        Problem::api_key_not_found(),
         Problem::lead_not_found(),
         Problem::lead_not_spam(),
         Problem::assignee_not_member(),

@@ -4,11 +4,11 @@
 //! it), and the CSV export. Reading needs `read_leads`, changing `work_leads`; changes
 //! must come from the installation's own pages.
 
-use crate::accounts::guard::{self, Member};
+use crate::accounts::guard;
 use crate::accounts::store::member_email;
 use crate::base::context::Context;
 use crate::base::database::{StoreError, from_json, share};
-use crate::base::ids::{DeliveryId, EventId, LeadId, NoteId, TenantId, UserId};
+use crate::base::ids::{ActorId, DeliveryId, EventId, LeadId, NoteId, TenantId, UserId};
 use crate::base::random::random_bytes;
 use crate::forms;
 use crate::forwarding;
@@ -42,7 +42,7 @@ fn read_filter(req: &Request) -> Result<(Vec<(String, String)>, InboxFilter), Fa
 /// `GET /v1/tenants/{tenant_id}/leads?q=&form=&status=&from=&to=&utm_source=&utm_campaign=
 /// &assignee=&tag=&folder=&cursor=&limit=`: newest first.
 pub async fn list_leads(ctx: &Context, req: &Request, tenant: &TenantId) -> Result<Reply, Failure> {
-    guard::member(ctx, req, tenant, Action::ReadLeads).await?;
+    guard::caller(ctx, req, tenant, Action::ReadLeads).await?;
     let (pairs, filter) = read_filter(req)?;
     let value = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     let after = match value("cursor").filter(|c| !c.is_empty()) {
@@ -101,7 +101,7 @@ const EXPORT_PAGE: usize = 500;
 /// RFC 4180 CSV in UTF-8 with a header row. It streams: one page of leads is read, written and
 /// sent before the next is read, so an export of any size holds one page in memory.
 pub async fn export_csv(ctx: &Context, req: &Request, tenant: &TenantId) -> Result<Reply, Failure> {
-    guard::member(ctx, req, tenant, Action::ExportLeads).await?;
+    guard::caller(ctx, req, tenant, Action::ExportLeads).await?;
     let (_, filter) = read_filter(req)?;
     let start = Export {
         db: share(ctx.db()),
@@ -217,7 +217,7 @@ pub async fn read_lead(
     tenant: &TenantId,
     lead: &LeadId,
 ) -> Result<Reply, Failure> {
-    guard::member(ctx, req, tenant, Action::ReadLeads).await?;
+    guard::caller(ctx, req, tenant, Action::ReadLeads).await?;
     Ok(Reply::json(200, &detail(ctx, tenant, lead).await?).no_store())
 }
 
@@ -230,7 +230,8 @@ pub async fn change_lead(
     lead: &LeadId,
 ) -> Result<Reply, Failure> {
     guard::refuse_cross_site(ctx, &req)?;
-    let member = guard::member(ctx, &req, tenant, Action::WorkLeads).await?;
+    let actor = guard::caller(ctx, &req, tenant, Action::WorkLeads).await?;
+    let actor_id = ActorId::from(actor.id());
     let change: LeadChange = read_json(&mut req, MAX_BODY_BYTES).await?;
     let current =
         store::find_lead(ctx.db(), tenant, lead).await?.ok_or_else(Problem::lead_not_found)?;
@@ -280,7 +281,7 @@ pub async fn change_lead(
             add_tags: &add_tags,
             remove_tags: &remove_tags,
             events: &events,
-            actor: &member.person.user_id,
+            actor: &actor_id,
             at: ctx.now,
         };
         store::update_lead(ctx.db(), tenant, lead, &update).await?;
@@ -297,7 +298,7 @@ pub async fn release_spam(
     lead: &LeadId,
 ) -> Result<Reply, Failure> {
     guard::refuse_cross_site(ctx, req)?;
-    let member = guard::member(ctx, req, tenant, Action::ReleaseSpam).await?;
+    let actor = guard::caller(ctx, req, tenant, Action::ReleaseSpam).await?;
     let current =
         store::find_lead(ctx.db(), tenant, lead).await?.ok_or_else(Problem::lead_not_found)?;
     if current.spam == 0 {
@@ -310,7 +311,7 @@ pub async fn release_spam(
         deliveries.push((DeliveryId::new(random_bytes()?), destination));
     }
     let event = EventId::new(random_bytes()?);
-    let actor = &member.person.user_id;
+    let actor = &ActorId::from(actor.id());
     if let Err(error) =
         store::release(ctx.db(), tenant, lead, &event, actor, &deliveries, ctx.now).await
     {
@@ -341,7 +342,7 @@ pub async fn add_note(
     lead: &LeadId,
 ) -> Result<Reply, Failure> {
     guard::refuse_cross_site(ctx, &req)?;
-    let Member { person, .. } = guard::member(ctx, &req, tenant, Action::WorkLeads).await?;
+    let actor = guard::caller(ctx, &req, tenant, Action::WorkLeads).await?;
     let request: NoteRequest = read_json(&mut req, MAX_BODY_BYTES).await?;
     let body = request.body.trim();
     if body.is_empty() {
@@ -361,14 +362,14 @@ pub async fn add_note(
     let note = NewNote {
         id: &id,
         event: &EventId::new(random_bytes()?),
-        author: &person.user_id,
+        author: &ActorId::from(actor.id()),
         body,
         at: ctx.now,
     };
     store::add_note(ctx.db(), tenant, lead, &note).await?;
     let created = Note {
         id: id.to_string(),
-        author: person.email,
+        author: actor.name(),
         body: body.to_owned(),
         created_at: ctx.now.rfc3339(),
     };

@@ -6,7 +6,7 @@
 use crate::base::clock::Timestamp;
 use crate::base::database::{StoreError, flag, number, text, timestamp};
 use crate::base::ids::{
-    DeliveryId, DestinationId, EventId, FormId, LeadId, NoteId, TenantId, UserId,
+    ActorId, DeliveryId, DestinationId, EventId, FormId, LeadId, NoteId, TenantId, UserId,
 };
 use crate::forwarding;
 use crate::leads::model::{Change, Cursor, contains_pattern};
@@ -172,7 +172,8 @@ pub async fn find_lead(
 #[derive(Debug, Deserialize)]
 pub struct NoteRow {
     pub id: NoteId,
-    /// The author's address; `None` if their account is gone.
+    /// The author's address, or the name of the API key that wrote it; `None` if the account is
+    /// gone.
     pub author: Option<String>,
     pub body: String,
     pub created_at: Timestamp,
@@ -185,8 +186,9 @@ pub async fn notes(
 ) -> Result<Vec<NoteRow>, StoreError> {
     Ok(db
         .prepare(
-            "SELECT n.id, u.email AS author, n.body, n.created_at FROM lead_notes n \
-             LEFT JOIN users u ON u.id = n.author_id \
+            "SELECT n.id, coalesce(u.email, 'API key \u{201c}' || k.name || '\u{201d}') AS author, \
+             n.body, n.created_at FROM lead_notes n LEFT JOIN users u ON u.id = n.author_id \
+             LEFT JOIN api_keys k ON k.tenant_id = n.tenant_id AND k.id = n.author_id \
              WHERE n.tenant_id = ?1 AND n.lead_id = ?2 ORDER BY n.created_at, n.rowid",
         )
         .bind(&[tenant_id.as_str().into(), lead.as_str().into()])?
@@ -210,8 +212,10 @@ pub async fn events(
 ) -> Result<Vec<EventRow>, StoreError> {
     Ok(db
         .prepare(
-            "SELECT u.email AS actor, e.kind, json_extract(e.detail, '$.summary') AS summary, \
-             e.created_at FROM lead_events e LEFT JOIN users u ON u.id = e.actor_id \
+            "SELECT coalesce(u.email, 'API key \u{201c}' || k.name || '\u{201d}') AS actor, e.kind, \
+             json_extract(e.detail, '$.summary') AS summary, e.created_at FROM lead_events e \
+             LEFT JOIN users u ON u.id = e.actor_id \
+             LEFT JOIN api_keys k ON k.tenant_id = e.tenant_id AND k.id = e.actor_id \
              WHERE e.tenant_id = ?1 AND e.lead_id = ?2 ORDER BY e.created_at, e.rowid",
         )
         .bind(&[tenant_id.as_str().into(), lead.as_str().into()])?
@@ -228,7 +232,7 @@ pub struct LeadUpdate<'a> {
     pub add_tags: &'a [String],
     pub remove_tags: &'a [String],
     pub events: &'a [(EventId, Change)],
-    pub actor: &'a UserId,
+    pub actor: &'a ActorId,
     pub at: Timestamp,
 }
 
@@ -296,7 +300,7 @@ fn event_statement(
     lead: &LeadId,
     event: &EventId,
     change: &Change,
-    actor: &UserId,
+    actor: &ActorId,
     at: Timestamp,
 ) -> Result<worker::D1PreparedStatement, StoreError> {
     let detail = serde_json::json!({ "summary": change.summary() }).to_string();
@@ -320,7 +324,7 @@ fn event_statement(
 pub struct NewNote<'a> {
     pub id: &'a NoteId,
     pub event: &'a EventId,
-    pub author: &'a UserId,
+    pub author: &'a ActorId,
     pub body: &'a str,
     pub at: Timestamp,
 }
@@ -359,7 +363,7 @@ pub async fn release(
     tenant_id: &TenantId,
     lead: &LeadId,
     event: &EventId,
-    actor: &UserId,
+    actor: &ActorId,
     deliveries: &[(DeliveryId, DestinationId)],
     at: Timestamp,
 ) -> Result<(), StoreError> {

@@ -52,12 +52,14 @@ fn a_delivery_to_an_unconfigured_provider_says_so_in_the_delivery_log() {
     let token = xtask::stack::random_hex(24).unwrap_or_else(|e| panic!("{e}"));
     let form = json!({"id": "bare", "title": "Bare", "default_country": "US",
         "fields": [{"name": "email", "label": "Email", "kind": "email", "required": true}]});
-    let seed = form_seed("t_bare", "Bare", &form, &["*"], &json!({"min_fill_seconds": 0}));
+    let (key, key_sql) = crate::helpers::api_key_seed("t_bare", "read_write");
+    let seed =
+        form_seed("t_bare", "Bare", &form, &["*"], &json!({"min_fill_seconds": 0})) + &key_sql;
     // No EMAIL_* and no TWILIO_* settings: neither provider is set up.
     let stack = start("unconfigured", seed, &[("INLET_OPERATOR_TOKEN", &token)]);
     let agent = agent();
-    let bearer = format!("Bearer {token}");
-    let operator = |method: &str, path: &str, body: Option<Value>| {
+    let bearer = format!("Bearer {key}");
+    let integrator = |method: &str, path: &str, body: Option<Value>| {
         let url = format!("{}/v1/tenants/t_bare{path}", stack.url);
         let request = ureq::http::Request::builder()
             .method(method)
@@ -72,7 +74,7 @@ fn a_delivery_to_an_unconfigured_provider_says_so_in_the_delivery_log() {
         json!({"kind": "email", "to": "owner@bare.example"}),
         json!({"kind": "sms", "to": "+14155552671"}),
     ] {
-        let (status, body) = operator("POST", "/forms/bare/destinations", Some(destination));
+        let (status, body) = integrator("POST", "/forms/bare/destinations", Some(destination));
         assert_eq!(status, 201, "{body}");
     }
     let (status, lead) = read(
@@ -85,7 +87,7 @@ fn a_delivery_to_an_unconfigured_provider_says_so_in_the_delivery_log() {
     let lead_id = lead["id"].as_str().unwrap_or_default().to_owned();
     let deadline = Instant::now() + Duration::from_secs(30);
     let settled = loop {
-        let (_, list) = operator("GET", &format!("/deliveries?lead_id={lead_id}"), None);
+        let (_, list) = integrator("GET", &format!("/deliveries?lead_id={lead_id}"), None);
         let items = list["items"].as_array().cloned().unwrap_or_default();
         if items.len() == 2 && items.iter().all(|d| d["status"] == "failed") {
             break items;
@@ -96,7 +98,7 @@ fn a_delivery_to_an_unconfigured_provider_says_so_in_the_delivery_log() {
     let mut errors = Vec::new();
     for delivery in settled {
         let id = delivery["id"].as_str().unwrap_or_default();
-        let (_, read) = operator("GET", &format!("/deliveries/{id}"), None);
+        let (_, read) = integrator("GET", &format!("/deliveries/{id}"), None);
         let attempt = &read["attempt_log"][0];
         assert_eq!(attempt["outcome"], "refused", "{read}");
         errors.push(attempt["error"].as_str().unwrap_or_default().to_owned());
@@ -127,6 +129,10 @@ fn closed_sign_up_and_a_missing_email_provider_are_said_plainly() {
     let (status, body) =
         post("/v1/account/sign-up", json!({"business_name": "A", "email": "a@closed.example"}));
     assert_eq!((status, body["code"].as_str()), (403, Some("sign_up_closed")), "{body}");
+    // The operator's bootstrap needs the token, and then the email provider too.
+    let (status, body) =
+        post("/v1/businesses", json!({"business_name": "A", "email": "a@closed.example"}));
+    assert_eq!((status, body["code"].as_str()), (401, Some("unauthorized")), "{body}");
     let (status, body) = post("/v1/account/sign-in-links", json!({"email": "a@closed.example"}));
     assert_eq!((status, body["code"].as_str()), (503, Some("accounts_unavailable")), "{body}");
     assert!(body["detail"].as_str().is_some_and(|d| d.contains("EMAIL_API_KEY")), "{body}");

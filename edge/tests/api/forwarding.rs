@@ -1,4 +1,4 @@
-//! Forwarding through the real runtime: destinations through the operator API, the queue and its
+//! Forwarding through the real runtime: destinations through a business's API key, the queue and its
 //! dead-letter queue in workerd, local receivers standing in for webhook endpoints, the email
 //! provider and Twilio. Signatures are checked with the reference `standardwebhooks` library.
 
@@ -78,19 +78,24 @@ fn outcomes(delivery: &Value) -> Vec<(String, Option<u64>)> {
 }
 
 #[test]
-fn the_operator_api_needs_the_token_and_keeps_tenants_apart() {
+fn destinations_need_a_key_or_a_session_and_keep_tenants_apart() {
     let app = TestApp::get();
     let path = "/v1/tenants/t_roofer/forms/isolated/destinations";
     let body = json!({"kind": "webhook", "url": app.hook_url("/ok/isolated")}).to_string();
-    for headers in [
-        vec![],
-        vec![("authorization", "Bearer not-the-token-at-all")],
-        vec![("authorization", "Basic abc")],
+    let bearer = format!("Bearer {}", app.operator_token);
+    let forged = format!("Bearer inlet_{}", "a".repeat(52));
+    for (headers, code) in [
+        (vec![], "session_required"),
+        (vec![("authorization", "Bearer not-the-token-at-all")], "api_key_invalid"),
+        (vec![("authorization", "Basic abc")], "api_key_invalid"),
+        (vec![("authorization", forged.as_str())], "api_key_invalid"),
+        // The operator's token bootstraps businesses; it opens none of their data.
+        (vec![("authorization", bearer.as_str())], "api_key_invalid"),
     ] {
         let mut headers = headers;
         headers.push(("content-type", "application/json"));
         let answer = app.send("POST", path, &headers, Some(&body));
-        answer.assert_problem(401, "unauthorized");
+        answer.assert_problem(401, code);
         assert_eq!(answer.header("www-authenticate"), Some("Bearer"));
     }
     let created = app.add_destination(
@@ -100,29 +105,29 @@ fn the_operator_api_needs_the_token_and_keeps_tenants_apart() {
     let id = created["id"].as_str().unwrap_or_default();
     assert!(created["secret"].as_str().is_some_and(|s| s.starts_with("whsec_")));
     // Another tenant's path sees neither the form nor the destination.
-    app.operator("GET", "/v1/tenants/t_clinic/forms/isolated/destinations", None)
+    app.integrator("GET", "/v1/tenants/t_clinic/forms/isolated/destinations", None)
         .assert_problem(404, "form_not_found");
-    app.operator("GET", &format!("/v1/tenants/t_clinic/destinations/{id}"), None)
+    app.integrator("GET", &format!("/v1/tenants/t_clinic/destinations/{id}"), None)
         .assert_problem(404, "destination_not_found");
-    app.operator("DELETE", &format!("/v1/tenants/t_clinic/destinations/{id}"), None)
+    app.integrator("DELETE", &format!("/v1/tenants/t_clinic/destinations/{id}"), None)
         .assert_problem(404, "destination_not_found");
     // Nor the deliveries of a lead of t_roofer, in the log, one by one, or to replay.
     let lead_id = post_lead(app, "isolated", "isolated@example.com");
     let delivery_id = only_delivery(app, &lead_id);
-    let theirs = app.operator("GET", "/v1/tenants/t_clinic/deliveries", None);
+    let theirs = app.integrator("GET", "/v1/tenants/t_clinic/deliveries", None);
     assert_eq!(theirs.json()["items"], json!([]));
-    app.operator("GET", &format!("/v1/tenants/t_clinic/deliveries/{delivery_id}"), None)
+    app.integrator("GET", &format!("/v1/tenants/t_clinic/deliveries/{delivery_id}"), None)
         .assert_problem(404, "delivery_not_found");
-    app.operator("POST", &format!("/v1/tenants/t_clinic/deliveries/{delivery_id}/replay"), None)
+    app.integrator("POST", &format!("/v1/tenants/t_clinic/deliveries/{delivery_id}/replay"), None)
         .assert_problem(404, "delivery_not_found");
-    app.operator("POST", &format!("/v1/tenants/t_clinic/destinations/{id}/rotate-secret"), None)
+    app.integrator("POST", &format!("/v1/tenants/t_clinic/destinations/{id}/rotate-secret"), None)
         .assert_problem(404, "destination_not_found");
     // The secret is shown once: never in a read.
-    let read = app.operator("GET", &format!("/v1/tenants/t_roofer/destinations/{id}"), None);
+    let read = app.integrator("GET", &format!("/v1/tenants/t_roofer/destinations/{id}"), None);
     assert_eq!(read.status, 200);
     assert_eq!(read.json()["secret"], Value::Null);
     assert_eq!(read.header("cache-control"), Some("no-store"));
-    let listed = app.operator("GET", path, None).json();
+    let listed = app.integrator("GET", path, None).json();
     assert!(!listed.to_string().contains("whsec_"), "{listed}");
 }
 
@@ -136,37 +141,41 @@ fn bad_destinations_are_refused_with_a_code() {
         (json!({"kind": "pigeon"}), "destination_invalid"),
         (json!({"kind": "webhook", "url": "ftp://example.com/"}), "destination_invalid"),
     ] {
-        app.operator("POST", path, Some(&body)).assert_problem(422, code);
+        app.integrator("POST", path, Some(&body)).assert_problem(422, code);
     }
-    app.operator(
+    app.integrator(
         "POST",
         path,
         Some(&json!({"kind": "webhook", "url": "https://a.example", "secret": "mine"})),
     )
     .assert_problem(400, "malformed_json");
-    app.operator(
+    app.integrator(
         "POST",
         "/v1/tenants/t_roofer/forms/nope/destinations",
         Some(&json!({"kind": "sms", "to": "+14155552671"})),
     )
     .assert_problem(404, "form_not_found");
-    app.operator("GET", "/v1/tenants/t_roofer/deliveries?status=lost", None)
+    app.integrator("GET", "/v1/tenants/t_roofer/deliveries?status=lost", None)
         .assert_problem(400, "query_invalid");
-    app.operator("GET", "/v1/tenants/t_roofer/deliveries?limit=0", None)
+    app.integrator("GET", "/v1/tenants/t_roofer/deliveries?limit=0", None)
         .assert_problem(400, "query_invalid");
     // A form takes at most 100 destinations, a guard on the work one submission causes.
     let crowded = "/v1/tenants/t_roofer/forms/crowded/destinations";
     for n in 0..100 {
-        let answer = app.operator(
+        let answer = app.integrator(
             "POST",
             crowded,
             Some(&json!({"kind": "email", "to": format!("n{n}@roofer.example")})),
         );
         assert_eq!(answer.status, 201, "{}", answer.body);
     }
-    app.operator("POST", crowded, Some(&json!({"kind": "email", "to": "one-more@roofer.example"})))
-        .assert_problem(422, "destination_invalid");
-    app.operator("POST", "/v1/tenants/t_roofer/deliveries/msg_nothing/replay", None)
+    app.integrator(
+        "POST",
+        crowded,
+        Some(&json!({"kind": "email", "to": "one-more@roofer.example"})),
+    )
+    .assert_problem(422, "destination_invalid");
+    app.integrator("POST", "/v1/tenants/t_roofer/deliveries/msg_nothing/replay", None)
         .assert_problem(404, "delivery_not_found");
 }
 
@@ -330,7 +339,7 @@ fn a_receiver_that_never_recovers_ends_dead_and_a_replay_delivers() {
     assert_eq!(log.len(), 4, "{log:?}");
     assert!(log[..3].iter().all(|o| *o == ("retry".to_owned(), Some(500))), "{log:?}");
     assert_eq!(log[3], ("exhausted".to_owned(), Some(500)));
-    let listed = app.operator("GET", "/v1/tenants/t_roofer/deliveries?status=dead", None).json();
+    let listed = app.integrator("GET", "/v1/tenants/t_roofer/deliveries?status=dead", None).json();
     assert!(
         listed["items"]
             .as_array()
@@ -339,7 +348,7 @@ fn a_receiver_that_never_recovers_ends_dead_and_a_replay_delivers() {
 
     // Replay before the receiver recovers is allowed; after it recovers the lead arrives.
     app.recover("two");
-    let replayed = app.operator(
+    let replayed = app.integrator(
         "POST",
         &format!("/v1/tenants/t_roofer/deliveries/{delivery_id}/replay"),
         None,
@@ -351,7 +360,7 @@ fn a_receiver_that_never_recovers_ends_dead_and_a_replay_delivers() {
     assert_eq!(requests.len(), 5);
     assert!(requests.iter().all(|r| r.header("webhook-id") == Some(delivery_id.as_str())));
     // A delivered delivery is not replayed.
-    app.operator("POST", &format!("/v1/tenants/t_roofer/deliveries/{delivery_id}/replay"), None)
+    app.integrator("POST", &format!("/v1/tenants/t_roofer/deliveries/{delivery_id}/replay"), None)
         .assert_problem(409, "delivery_not_replayable");
 }
 
@@ -365,7 +374,7 @@ fn gone_disables_the_destination_and_other_4xx_are_final() {
     let failed = wait_for_status(app, &delivery_id, "failed", 20);
     assert_eq!(outcomes(&failed), [("gone".to_owned(), Some(410))]);
     let destination = app
-        .operator(
+        .integrator(
             "GET",
             &format!(
                 "/v1/tenants/t_roofer/destinations/{}",
@@ -381,7 +390,7 @@ fn gone_disables_the_destination_and_other_4xx_are_final() {
     // New leads no longer go to it, and replaying to it is refused until it is switched on again.
     let next = post_lead(app, "gone", "gone2@example.com");
     assert_eq!(app.deliveries_of(&next), Vec::<Value>::new());
-    app.operator("POST", &format!("/v1/tenants/t_roofer/deliveries/{delivery_id}/replay"), None)
+    app.integrator("POST", &format!("/v1/tenants/t_roofer/deliveries/{delivery_id}/replay"), None)
         .assert_problem(409, "delivery_not_replayable");
 
     app.add_destination("refused", json!({"kind": "webhook", "url": app.hook_url("/bad/four")}));
@@ -399,7 +408,7 @@ fn a_rotated_secret_signs_alongside_the_old_one_during_the_overlap() {
         .add_destination("rotate", json!({"kind": "webhook", "url": app.hook_url("/ok/rotate")}));
     let id = created["id"].as_str().unwrap_or_default();
     let old = created["secret"].as_str().unwrap_or_default().to_owned();
-    let rotated = app.operator(
+    let rotated = app.integrator(
         "POST",
         &format!("/v1/tenants/t_roofer/destinations/{id}/rotate-secret"),
         Some(&json!({"overlap_seconds": 3600})),
@@ -495,7 +504,11 @@ fn a_redirect_is_not_followed_and_ends_the_delivery() {
 fn a_second_rotation_waits_until_the_previous_secret_has_had_its_overlap() {
     let app = TestApp::get();
     let rotate = |id: &str, body: Option<&Value>| {
-        app.operator("POST", &format!("/v1/tenants/t_roofer/destinations/{id}/rotate-secret"), body)
+        app.integrator(
+            "POST",
+            &format!("/v1/tenants/t_roofer/destinations/{id}/rotate-secret"),
+            body,
+        )
     };
     let created = app.add_destination(
         "rerotate",
@@ -514,7 +527,8 @@ fn a_second_rotation_waits_until_the_previous_secret_has_had_its_overlap() {
     // saying when rotation is possible again, and nothing changed.
     let refused = rotate(&id, None).assert_problem(409, "rotation_in_progress");
     assert!(refused["detail"].as_str().is_some_and(|d| d.contains(&until)), "{refused}");
-    let read = app.operator("GET", &format!("/v1/tenants/t_roofer/destinations/{id}"), None).json();
+    let read =
+        app.integrator("GET", &format!("/v1/tenants/t_roofer/destinations/{id}"), None).json();
     assert_eq!(read["previous_secret_expires_at"].as_str(), Some(until.as_str()));
     post_lead(app, "rerotate", "rerotate@example.com");
     let hook = wait_for(20, "the webhook", || app.hook_requests("/ok/rerotate").into_iter().next());
@@ -541,12 +555,12 @@ fn a_second_rotation_waits_until_the_previous_secret_has_had_its_overlap() {
 /// Creates a destination, sending it again after a 500: local D1 is a SQLite file that other tests'
 /// `query` processes write too, and a create that meets one fails with SQLITE_BUSY, stored nothing.
 fn create_destination(app: &TestApp, path: &str, request: &Value) -> crate::helpers::Answer {
-    let mut answer = app.operator("POST", path, Some(request));
+    let mut answer = app.integrator("POST", path, Some(request));
     for _ in 0..2 {
         if answer.status != 500 {
             break;
         }
-        answer = app.operator("POST", path, Some(request));
+        answer = app.integrator("POST", path, Some(request));
     }
     answer
 }
@@ -590,7 +604,7 @@ fn the_destination_cap_holds_under_concurrent_creates() {
         let problem = refused.assert_problem(422, "destination_invalid");
         assert!(problem["detail"].as_str().is_some_and(|d| d.contains("at most 100")), "{problem}");
     }
-    let listed = app.operator("GET", path, None).json();
+    let listed = app.integrator("GET", path, None).json();
     assert_eq!(listed["items"].as_array().map(Vec::len), Some(100));
 }
 

@@ -2,6 +2,7 @@
 //! treats a status code as an error.
 
 use crate::receiver::{self, Received, Receiver, Reply};
+use inlet_edge::accounts::model::parse_api_key;
 use inlet_edge::base::clock::Timestamp;
 use inlet_edge::base::ids::FormId;
 use serde_json::{Value, json};
@@ -28,6 +29,8 @@ pub struct TestApp {
     /// Names of `/held/{name}` hook paths whose requests are let go.
     released: Arc<Mutex<Vec<String>>>,
     pub operator_token: String,
+    /// A read-and-write API key of each seeded business: `(tenant, secret)`.
+    api_keys: Vec<(String, String)>,
 }
 
 /// Test credentials for the provider stand-ins (not secrets: nothing real is behind them).
@@ -81,6 +84,21 @@ fn relaxed() -> Value {
 
 fn simple_form(id: &str) -> Value {
     json!({"id": id, "title": id, "fields": [{"name": "email", "label": "Email", "kind": "email", "required": true}]})
+}
+
+/// A new API key of `tenant` with `scope` (`read` or `read_write`): its secret, and the SQL that
+/// stores it as the Worker does (only the hash).
+pub fn api_key_seed(tenant: &str, scope: &str) -> (String, String) {
+    let random = xtask::stack::random_hex(26).unwrap_or_else(|e| panic!("{e}"));
+    let secret = format!("inlet_{random}");
+    let token = parse_api_key(&secret).unwrap_or_else(|| panic!("{secret} is not a key"));
+    let sql = format!(
+        "INSERT INTO api_keys (tenant_id, id, name, scope, shown, token_hash, created_at) \
+         VALUES ('{tenant}', 'key_seed_{random}', 'Seeded', '{scope}', '{shown}', '{hash}', 0);\n",
+        shown = &secret[..10],
+        hash = token.hash(),
+    );
+    (secret, sql)
 }
 
 /// Form `alpha` of tenant `t_roofer`, form `beta` of tenant `t_clinic`, and one form per abuse defence.
@@ -170,7 +188,14 @@ impl TestApp {
                 ("TWILIO_FROM", TWILIO_FROM),
             ];
             let vars = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-            let options = StackOptions { port: None, persist, fresh: true, seed_sql: seed(), vars };
+            let mut seed_sql = seed();
+            let mut api_keys = Vec::new();
+            for tenant in ["t_roofer", "t_clinic"] {
+                let (secret, sql) = api_key_seed(tenant, "read_write");
+                seed_sql += &sql;
+                api_keys.push((tenant.to_owned(), secret));
+            }
+            let options = StackOptions { port: None, persist, fresh: true, seed_sql, vars };
             let stack =
                 Stack::start(&Tools::locate(), options).unwrap_or_else(|e| panic!("stack: {e}"));
             let agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
@@ -184,6 +209,7 @@ impl TestApp {
                 recovered,
                 released,
                 operator_token,
+                api_keys,
             }
         })
     }
@@ -272,9 +298,13 @@ impl TestApp {
         panic!("query: {failure}")
     }
 
-    /// A call to the operator API with the operator's token.
-    pub fn operator(&self, method: &str, path: &str, body: Option<&Value>) -> Answer {
-        let bearer = format!("Bearer {}", self.operator_token);
+    /// A call to a business's endpoint (`/v1/tenants/{tenant}/...`) with that business's seeded
+    /// read-and-write API key, as an integrator's program makes it.
+    pub fn integrator(&self, method: &str, path: &str, body: Option<&Value>) -> Answer {
+        let tenant = path.strip_prefix("/v1/tenants/").and_then(|rest| rest.split('/').next());
+        let key = self.api_keys.iter().find(|(t, _)| Some(t.as_str()) == tenant);
+        let Some((_, secret)) = key else { panic!("no seeded API key for {path}") };
+        let bearer = format!("Bearer {secret}");
         let mut headers = vec![("authorization", bearer.as_str())];
         if body.is_some() {
             headers.push(("content-type", "application/json"));
@@ -284,7 +314,7 @@ impl TestApp {
 
     /// Adds a destination to a form of `t_roofer` and returns it as created (with its secret).
     pub fn add_destination(&self, form_id: &str, request: Value) -> Value {
-        let answer = self.operator(
+        let answer = self.integrator(
             "POST",
             &format!("/v1/tenants/t_roofer/forms/{form_id}/destinations"),
             Some(&request),
@@ -324,14 +354,14 @@ impl TestApp {
 
     /// A delivery of `t_roofer` with its attempt log.
     pub fn delivery(&self, id: &str) -> Value {
-        let answer = self.operator("GET", &format!("/v1/tenants/t_roofer/deliveries/{id}"), None);
+        let answer = self.integrator("GET", &format!("/v1/tenants/t_roofer/deliveries/{id}"), None);
         assert_eq!(answer.status, 200, "{}", answer.body);
         answer.json()
     }
 
     /// The deliveries of one lead of `t_roofer`.
     pub fn deliveries_of(&self, lead_id: &str) -> Vec<Value> {
-        let answer = self.operator(
+        let answer = self.integrator(
             "GET",
             &format!("/v1/tenants/t_roofer/deliveries?lead_id={lead_id}"),
             None,

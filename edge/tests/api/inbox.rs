@@ -411,7 +411,7 @@ fn not_spam_forwards_a_lead_once() {
     let viewer = business(app, ip, "Watcher", "owner@watcher.example");
     let (t, f) = (owner.tenant.as_str(), owner.form.as_str());
     let hook = "/ok/released-spam";
-    let created = app.operator(
+    let created = app.integrator(
         "POST",
         &format!("/v1/tenants/{t}/forms/{f}/destinations"),
         Some(&json!({"kind": "webhook", "url": app.hook_url(hook)})),

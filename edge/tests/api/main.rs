@@ -6,6 +6,7 @@
 
 mod abuse;
 mod accounts;
+mod api_keys;
 mod configuration;
 mod forwarding;
 mod helpers;

@@ -197,3 +197,44 @@ fn a_signed_in_person_adds_a_business_with_a_working_form() {
     foreign.push(("sec-fetch-site".into(), "cross-site".into()));
     add(foreign, "Forged").assert_problem(403, "cross_site_request");
 }
+
+#[test]
+fn the_operator_bootstraps_a_business_by_emailing_its_first_owner() {
+    let app = TestApp::get();
+    let body = json!({"business_name": "Bootstrapped", "email": "first@bootstrapped.example"});
+    let send = |bearer: Option<&str>| {
+        let mut headers = vec![("content-type".to_owned(), "application/json".to_owned())];
+        if let Some(token) = bearer {
+            headers.push(("authorization".into(), format!("Bearer {token}")));
+        }
+        call(app, "POST", "/v1/businesses", &headers, Some(&body))
+    };
+    send(None).assert_problem(401, "unauthorized");
+    send(Some("a-wrong-token-of-some-length")).assert_problem(401, "unauthorized");
+    let answer = send(Some(&app.operator_token));
+    assert_eq!(answer.status, 202, "{}", answer.body);
+    let message = wait_for(10, "the first owner's link", || {
+        app.email
+            .received()
+            .into_iter()
+            .find(|r| r.body.contains("first@bootstrapped.example"))
+            .map(|r| r.body)
+    });
+    let email: Value = serde_json::from_str(&message).unwrap_or_default();
+    assert_eq!(email["subject"], "Your Inlet account for Bootstrapped");
+    let text = email["text"].as_str().unwrap_or_default();
+    let token = text.split("/app/link#").nth(1).and_then(|s| s.split_whitespace().next());
+    let signed_in = call(
+        app,
+        "POST",
+        "/v1/account/sessions",
+        &browser(app, "198.51.100.43"),
+        Some(&json!({"link": token.unwrap_or_default()})),
+    );
+    assert_eq!(signed_in.status, 201, "{}", signed_in.body);
+    let business = &signed_in.json()["businesses"][0];
+    assert_eq!(
+        (business["name"].as_str(), business["role"].as_str()),
+        (Some("Bootstrapped"), Some("owner"))
+    );
+}
