@@ -38,7 +38,7 @@ pub fn run(tools: &Tools) -> Result {
             (204, String::new())
         }
     })?;
-    let token = stack::random_hex(24)?;
+    let (key, key_sql) = stack::api_key_seed("t_bench", "bench", "read_write")?;
     let settings = serde_json::json!({"min_fill_seconds": 0, "rate_limit": {
         "per_client": {"limit": 100000, "window_seconds": 60}, "per_form": {"limit": 100000, "window_seconds": 60}}});
     let definition = |id: &str| {
@@ -46,12 +46,9 @@ pub fn run(tools: &Tools) -> Result {
             {"name": "email", "label": "Email", "kind": "email", "required": true}]})
     };
     let seed = stack::form_seed("t_bench", "Bench", &definition("healthy"), &["*"], &settings)
-        + &stack::form_seed("t_bench", "Bench", &definition("half"), &["*"], &settings);
-    let vars = [
-        ("INLET_OPERATOR_TOKEN", token.as_str()),
-        ("ALLOW_PRIVATE_DESTINATIONS", "true"),
-        ("DELIVERY_RETRY_SCHEDULE", SCHEDULE),
-    ];
+        + &stack::form_seed("t_bench", "Bench", &definition("half"), &["*"], &settings)
+        + &key_sql;
+    let vars = [("ALLOW_PRIVATE_DESTINATIONS", "true"), ("DELIVERY_RETRY_SCHEDULE", SCHEDULE)];
     let stack = Stack::start(
         tools,
         StackOptions {
@@ -63,7 +60,7 @@ pub fn run(tools: &Tools) -> Result {
     for form in ["healthy", "half"] {
         let answer = agent
             .post(format!("{}/v1/tenants/t_bench/forms/{form}/destinations", stack.url))
-            .header("authorization", &format!("Bearer {token}"))
+            .header("authorization", &format!("Bearer {key}"))
             .header("content-type", "application/json")
             .send(
                 serde_json::json!({"kind": "webhook", "url": format!("{}/{form}", receiver.url)})

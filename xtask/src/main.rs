@@ -109,8 +109,10 @@ fn dev(tools: &Tools) -> Result {
     tools.setup(false)?;
     build_all(tools)?;
     let examples_origin = format!("http://localhost:{examples_port}");
-    // The operator API's token, fresh per run; development lets destinations point at this machine.
+    // The operator's token and the demo business's API key, fresh per run (the key replaces the
+    // last run's); development lets destinations point at this machine.
     let operator_token = stack::random_hex(16)?;
+    let (api_key, api_key_sql) = stack::api_key_seed("t_demo", "dev", "read_write")?;
     let persist: PathBuf =
         std::env::var_os("INLET_STATE").map_or_else(|| root().join(".wrangler/state"), Into::into);
     // Every email the Worker sends goes to the mailbox, whose messages live with the local D1 state
@@ -131,7 +133,8 @@ fn dev(tools: &Tools) -> Result {
             persist,
             fresh: false,
             seed_sql: stack::demo_seed(&examples_origin)
-                + &stack::demo_people_seed(stack::now_ms()),
+                + &stack::demo_people_seed(stack::now_ms())
+                + &api_key_sql,
             vars,
         },
     )?;
@@ -150,8 +153,10 @@ fn dev(tools: &Tools) -> Result {
     println!("  script-tag example  {}/script-tag.html", site.url);
     println!("  iframe example      {}/iframe.html", site.url);
     println!("  local mailbox       {}", mailbox.url);
-    println!("  operator API        {}/v1/tenants/t_demo/forms/demo/destinations", stack.url);
-    println!("                      (Authorization: Bearer {operator_token})");
+    println!("  demo's API key      {}/v1/tenants/t_demo/leads", stack.url);
+    println!("                      (Authorization: Bearer {api_key})");
+    println!("  operator token      {operator_token}");
+    println!("                      (only for POST /v1/businesses, which starts a business)");
     // Ctrl-C reaches this process, not the stack (its own process group): stop the stack here and
     // return once every process of it is gone, so the port is free when the prompt comes back.
     let stop_requested = Arc::new(AtomicBool::new(false));

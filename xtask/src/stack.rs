@@ -462,6 +462,32 @@ pub const DEMO_OWNER_PASSWORD: &str = "demo owner password";
 /// The Argon2id hash of [`DEMO_OWNER_PASSWORD`] (m=19 MiB, t=2, p=1, as the Worker makes them).
 const DEMO_OWNER_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$dv/FvUWvJDwuUOU0zXeJlQ$RjxkXEG05awruwfQlCjqos+4T57VO2N0Crsd/KxUhX8";
 
+/// A fresh API key of `tenant_id` named `name`, with `scope` (`read` or `read_write`): its secret,
+/// and the SQL that stores it as the Worker does, as the SHA-256 of the part after `inlet_`. The
+/// row's id is `key_{name}`, so seeding the same name again replaces that key (the old secret stops
+/// working).
+pub fn api_key_seed(tenant_id: &str, name: &str, scope: &str) -> Result<(String, String)> {
+    use sha2::Digest;
+    // 26 random bytes as hex: 52 characters of the token's alphabet, as many as the Worker's own.
+    let token = random_hex(26)?;
+    let hash: String =
+        sha2::Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    let secret = format!("inlet_{token}");
+    let sql = format!(
+        "INSERT INTO api_keys (tenant_id, id, name, scope, shown, token_hash, created_at) \
+         VALUES ({tenant}, {id}, {name}, {scope}, {shown}, {hash}, 0) \
+         ON CONFLICT (tenant_id, id) DO UPDATE SET token_hash = excluded.token_hash, \
+         shown = excluded.shown, scope = excluded.scope, revoked_at = NULL;\n",
+        tenant = sql_text(tenant_id),
+        id = sql_text(&format!("key_{name}")),
+        name = sql_text(name),
+        scope = sql_text(scope),
+        shown = sql_text(&secret[..10]),
+        hash = sql_text(&hash),
+    );
+    Ok((secret, sql))
+}
+
 /// SQL that makes `email` the owner of `tenant_id`, signing in with [`DEMO_OWNER_PASSWORD`]; rows
 /// that exist are kept.
 pub fn owner_seed(tenant_id: &str, email: &str) -> String {

@@ -68,9 +68,10 @@ fn a_stopped_stack_leaves_no_process_and_keeps_secrets_off_command_lines() {
     }
     let log = std::fs::read_to_string(stack.persist.join("wrangler.log")).unwrap_or_default();
     assert!(!log.contains(&token) && !log.contains(&secret), "a secret is in the log:\n{log}");
-    // And the Worker has them: the operator API takes the token.
-    let status = get_status(&format!("{}/v1/tenants/t_none/deliveries", stack.url), &token);
-    assert_ne!(status, 401, "the token from the env file is the Worker's");
+    // And the Worker has them: the operator's bootstrap takes the token (and, with no email
+    // provider here, says so instead of refusing the token).
+    let status = post_status(&format!("{}/v1/businesses", stack.url), &token);
+    assert_eq!(status, 503, "the token from the env file is the Worker's");
 
     let port: u16 = stack.url.rsplit(':').next().and_then(|p| p.parse().ok()).unwrap_or_default();
     stack.stop();
@@ -194,8 +195,22 @@ fn get_status(url: &str, token: &str) -> u16 {
         .unwrap_or_default()
 }
 
-fn operator_status(api: &str, token: &str) -> u16 {
-    get_status(&format!("{api}/v1/tenants/t_demo/forms/demo/destinations"), token)
+/// The status of an authorised POST of a sign-up's JSON; 0 if nothing answered.
+fn post_status(url: &str, token: &str) -> u16 {
+    let agent: ureq::Agent =
+        ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    agent
+        .post(url)
+        .header("authorization", format!("Bearer {token}"))
+        .content_type("application/json")
+        .send(r#"{"business_name": "Bootstrapped", "email": "first@bootstrapped.example"}"#)
+        .map(|r| r.status().as_u16())
+        .unwrap_or_default()
+}
+
+/// What the demo business's API key gets on its destinations.
+fn api_key_status(api: &str, key: &str) -> u16 {
+    get_status(&format!("{api}/v1/tenants/t_demo/forms/demo/destinations"), key)
 }
 
 /// A variable the stack in `state` handed the Worker, read from its env file.
@@ -252,7 +267,7 @@ fn ctrl_c_stops_cargo_xtask_dev_and_it_starts_again() {
     let state_text = state.display().to_string();
 
     let (mut first, first_token) = start_dev(&envs);
-    assert_eq!(operator_status(&api, &first_token), 200, "the printed token works");
+    assert_eq!(api_key_status(&api, &first_token), 200, "the printed API key works");
     let printed = format!("  local mailbox       {mailbox}");
     assert!(first.transcript.iter().any(|l| l.contains(&printed)), "{:?}", first.transcript);
     // The Worker was given the mailbox and its key: what it sends, the mailbox takes.
@@ -288,8 +303,8 @@ fn ctrl_c_stops_cargo_xtask_dev_and_it_starts_again() {
     // Run it again: it starts, and the token it prints is the one the running server takes.
     let (mut again, token) = start_dev(&envs);
     assert_ne!(token, first_token);
-    assert_eq!(operator_status(&api, &token), 200, "the new token works");
-    assert_eq!(operator_status(&api, &first_token), 401, "the old server is gone with its token");
+    assert_eq!(api_key_status(&api, &token), 200, "the new API key works");
+    assert_eq!(api_key_status(&api, &first_token), 401, "the last run's key was replaced");
     // The mail of the first run is still there, and only the new key sends more.
     assert_eq!(get_status(&format!("{mailbox}/"), ""), 200);
     let listed = ureq::get(format!("{mailbox}/messages.json"))
