@@ -4,9 +4,9 @@
 //! Everything a lead says is rendered as text, never as HTML.
 
 use crate::api::{self, ApiError};
-use crate::pages::{Outcome, Page, load_account};
+use crate::pages::{Outcome, Page, chosen_business, load_account};
 use inlet_shared::{
-    Account, InboxFilter, LeadChange, LeadDetail, LeadPage, LeadStatus, LeadSummary, Note,
+    Account, Action, InboxFilter, LeadChange, LeadDetail, LeadPage, LeadStatus, LeadSummary, Note,
     NoteRequest,
 };
 use leptos::prelude::*;
@@ -30,12 +30,9 @@ const FILTER_NAMES: [&str; 10] = [
     "folder",
 ];
 
-/// The business the address names (`?business=`), else the person's first.
+/// The id of the business the address names (`?business=`), else of the person's first.
 fn business_of(account: &Account, wanted: Option<String>) -> Option<String> {
-    let businesses = &account.businesses;
-    wanted
-        .filter(|id| businesses.iter().any(|b| b.tenant_id == *id))
-        .or_else(|| businesses.first().map(|b| b.tenant_id.clone()))
+    chosen_business(account, wanted).map(|b| b.tenant_id)
 }
 
 /// `name=value&...`, encoded, for an address or an API call.
@@ -189,7 +186,7 @@ pub fn Inbox() -> impl IntoView {
         format!("/app/leads/{id}?{}", query_string(&[("business", business)]))
     };
     view! {
-        <Page title="Inbox" signed_in=true>
+        <Page title="Inbox" signed_in=true account=account>
             <form class="card filters" role="search" aria-label="Filter leads" on:submit=apply>
                 <div class="field">
                     <label for="filter-q">"Search"</label>
@@ -280,7 +277,7 @@ fn spam_reason(code: Option<&str>) -> &'static str {
 }
 
 /// `2026-12-02T09:15:00.000Z` as `2026-12-02 09:15 UTC`.
-fn short_time(rfc3339: &str) -> String {
+pub fn short_time(rfc3339: &str) -> String {
     match (rfc3339.get(..10), rfc3339.get(11..16)) {
         (Some(date), Some(time)) => format!("{date} {time} UTC"),
         _ => rfc3339.to_owned(),
@@ -320,14 +317,23 @@ pub fn LeadView() -> impl IntoView {
         });
     };
     let me = move || account.get().map(|a| a.user.id);
+    // What the person's role allows here: a viewer reads, and sees no controls to change.
+    let role = move || {
+        account
+            .get()
+            .and_then(|a| chosen_business(&a, query.with(|q| q.get("business"))))
+            .map(|b| b.role)
+    };
     view! {
-        <Page title="Lead" signed_in=true>
+        <Page title="Lead" signed_in=true account=account>
             <p><a href=move || format!("/app/?{}", query_string(&query.with(|q| q.get("business")).map(|b| vec![("business", b)]).unwrap_or_default()))>"← Inbox"</a></p>
             {move || match lead.get() {
                 None => view! { <p role="status">"Loading the lead…"</p> }.into_any(),
                 Some(Err(message)) => view! { <p role="alert">{message}</p> }.into_any(),
                 Some(Ok(detail)) => view! {
-                    <LeadBody detail=detail save=save me=me() outcome=outcome path=path/>
+                    <LeadBody detail=detail save=save me=me() outcome=outcome path=path
+                        may_work=role().is_some_and(|r| r.may(Action::WorkLeads))
+                        may_release=role().is_some_and(|r| r.may(Action::ReleaseSpam))/>
                 }.into_any(),
             }}
         </Page>
@@ -341,6 +347,8 @@ fn LeadBody(
     me: Option<String>,
     outcome: RwSignal<Option<Result<String, String>>>,
     path: Memo<Option<String>>,
+    may_work: bool,
+    may_release: bool,
 ) -> impl IntoView {
     let status = RwSignal::new(detail.status.as_str().to_owned());
     let tags = RwSignal::new(detail.tags.join(", "));
@@ -400,7 +408,9 @@ fn LeadBody(
         {detail.spam.then(|| view! {
             <div class="card spam">
                 <p>{format!("In the spam folder ({}). It was not forwarded.", spam_reason(detail.spam_reason.as_deref()))}</p>
-                <button type="button" class="primary" on:click=move |_| release()>"Not spam: forward it"</button>
+                {may_release.then(|| view! {
+                    <button type="button" class="primary" on:click=move |_| release()>"Not spam: forward it"</button>
+                })}
             </div>
         })}
         <section class="card" aria-labelledby="answers-heading">
@@ -409,6 +419,7 @@ fn LeadBody(
                 {detail.answers.iter().map(|a| view! { <dt>{a.label.clone()}</dt><dd>{a.value.clone()}</dd> }).collect_view()}
             </dl>
         </section>
+        {if may_work { view! {
         <section class="card" aria-labelledby="work-heading">
             <h3 id="work-heading">"Work this lead"</h3>
             <form on:submit=set_status class="inline-form">
@@ -437,6 +448,13 @@ fn LeadBody(
             </p>
             <Outcome message=outcome/>
         </section>
+        }.into_any() } else { view! {
+            <section class="card" aria-labelledby="work-heading">
+                <h3 id="work-heading">"Status"</h3>
+                <p><span class=format!("badge status-{}", detail.status.as_str())>{detail.status.label()}</span>
+                   " Your role in this business reads leads; it does not change them."</p>
+            </section>
+        }.into_any() }}
         <section class="card" aria-labelledby="notes-heading">
             <h3 id="notes-heading">"Notes"</h3>
             <ul class="notes">
@@ -444,6 +462,7 @@ fn LeadBody(
                     <li><p class="note-body">{n.body}</p><p class="lead-meta">{n.author}" · "{short_time(&n.created_at)}</p></li>
                 }).collect_view()}
             </ul>
+            {may_work.then(|| view! {
             <form on:submit=add_note>
                 <div class="field">
                     <label for="new-note">"New note"</label>
@@ -452,6 +471,7 @@ fn LeadBody(
                 </div>
                 <button type="submit">"Add note"</button>
             </form>
+            })}
         </section>
         <section class="card" aria-labelledby="source-heading">
             <h3 id="source-heading">"Where it came from"</h3>

@@ -5,11 +5,13 @@
 //! The pages: sign-up, sign-in (by emailed link or password), the page an emailed link opens
 //! (which asks for a press of a button before using the link, so a mail scanner that opens links
 //! cannot use it up), the inbox and a lead's page (`inbox.rs`), the business's forms and their
-//! embed snippets, and the account (sessions, password).
+//! embed snippets, the team and the API keys (`team.rs`), and the account (sessions, password,
+//! another business).
 
 mod api;
 mod inbox;
 mod pages;
+mod team;
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
@@ -37,6 +39,8 @@ fn App() -> impl IntoView {
                 <Route path=path!("/app/sign-in") view=pages::SignIn/>
                 <Route path=path!("/app/link") view=pages::FollowLink/>
                 <Route path=path!("/app/account") view=pages::AccountPage/>
+                <Route path=path!("/app/team") view=team::Team/>
+                <Route path=path!("/app/api-keys") view=team::ApiKeys/>
             </Routes>
         </Router>
     }

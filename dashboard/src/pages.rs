@@ -3,21 +3,26 @@
 
 use crate::api::{self, ApiError};
 use inlet_shared::{
-    Account, LinkSent, Membership, PasswordRequest, Sessions, SignInLinkRequest, SignInRequest,
-    SignUpRequest, check_password,
+    Account, BusinessRequest, LinkSent, Membership, PasswordRequest, Sessions, SignInLinkRequest,
+    SignInRequest, SignUpRequest, check_password,
 };
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
-/// The frame of every page: the header (with the signed-in person's links) and the main landmark.
+/// The frame of every page: the header (with the signed-in person's links, and a switch between
+/// their businesses when they have several) and the main landmark.
 #[component]
 pub fn Page(
     title: &'static str,
     #[prop(optional)] signed_in: bool,
+    /// The signed-in person's account, once loaded: for the switch between businesses.
+    #[prop(optional)]
+    account: Option<RwSignal<Option<Account>>>,
     children: Children,
 ) -> impl IntoView {
     let navigate = use_navigate();
+    let query = use_query_map();
     let sign_out = move |_| {
         let navigate = navigate.clone();
         spawn_local(async move {
@@ -30,24 +35,71 @@ pub fn Page(
     if let Some(document) = web_sys::window().and_then(|w| w.document()) {
         document.set_title(&format!("{title} · Inlet"));
     }
+    // Links keep the business the address names, so moving between pages stays in it.
+    let href = move |path: &'static str| match query.with(|q| q.get("business")) {
+        Some(business) => format!("{path}?business={business}"),
+        None => path.to_owned(),
+    };
     view! {
         <header class="top">
-            <a class="brand" href="/app/">"Inlet"</a>
+            <a class="brand" href=move || href("/app/")>"Inlet"</a>
             <Show when=move || signed_in>
-                <nav aria-label="Account">
-                    <a href="/app/">"Inbox"</a>
-                    <a href="/app/forms">"Forms"</a>
-                    <a href="/app/account">"Account"</a>
+                <nav aria-label="Dashboard">
+                    <a href=move || href("/app/")>"Inbox"</a>
+                    <a href=move || href("/app/forms")>"Forms"</a>
+                    <a href=move || href("/app/team")>"Team"</a>
+                    <a href=move || href("/app/api-keys")>"API keys"</a>
+                    <a href=move || href("/app/account")>"Account"</a>
                     <button type="button" class="link-button" on:click=sign_out.clone()>
                         "Sign out"
                     </button>
                 </nav>
             </Show>
+            {move || account.and_then(|a| a.get()).filter(|a| a.businesses.len() > 1).map(|a| {
+                view! { <BusinessSwitcher account=a/> }
+            })}
         </header>
         <main id="main" tabindex="-1">
             <h1>{title}</h1>
             {children()}
         </main>
+    }
+}
+
+/// The business the address names (`?business=`) if the person belongs to it, else their first.
+pub fn chosen_business(account: &Account, wanted: Option<String>) -> Option<Membership> {
+    let businesses = &account.businesses;
+    wanted
+        .and_then(|id| businesses.iter().find(|b| b.tenant_id == id).cloned())
+        .or_else(|| businesses.first().cloned())
+}
+
+/// A choice between the person's businesses: choosing one opens the same page for it.
+#[component]
+fn BusinessSwitcher(account: Account) -> impl IntoView {
+    let navigate = use_navigate();
+    let query = use_query_map();
+    let current = chosen_business(&account, query.with_untracked(|q| q.get("business")))
+        .map(|b| b.tenant_id)
+        .unwrap_or_default();
+    let switch = move |ev: leptos::ev::Event| {
+        let path = web_sys::window()
+            .and_then(|w| w.location().pathname().ok())
+            .unwrap_or_else(|| "/app/".to_owned());
+        // A lead belongs to one business: another business opens at its inbox.
+        let path = if path.starts_with("/app/leads/") { "/app/".to_owned() } else { path };
+        navigate(&format!("{path}?business={}", event_target_value(&ev)), Default::default());
+    };
+    view! {
+        <div class="switcher">
+            <label for="business-switch">"Business"</label>
+            <select id="business-switch" on:change=switch>
+                {account.businesses.iter().map(|b| {
+                    let selected = b.tenant_id == current;
+                    view! { <option value=b.tenant_id.clone() selected=selected>{b.name.clone()}</option> }
+                }).collect_view()}
+            </select>
+        </div>
     }
 }
 
@@ -262,41 +314,15 @@ pub fn load_account() -> RwSignal<Option<Account>> {
 pub fn Home() -> impl IntoView {
     let account = load_account();
     let query = use_query_map();
-    let chosen = move || {
-        let wanted = query.with(|q| q.get("business"));
-        account.get().and_then(|account| {
-            let businesses = account.businesses;
-            wanted
-                .and_then(|id| businesses.iter().find(|b| b.tenant_id == id).cloned())
-                .or_else(|| businesses.first().cloned())
-        })
-    };
+    let chosen =
+        move || account.get().and_then(|a| chosen_business(&a, query.with(|q| q.get("business"))));
     view! {
-        <Page title="Your forms" signed_in=true>
-            {move || account.get().map(|account| view! { <BusinessSwitcher account=account/> })}
+        <Page title="Your forms" signed_in=true account=account>
+            {move || account.get().map(|a| view! {
+                <p class="signed-in">"Signed in as " <strong>{a.user.email}</strong></p>
+            })}
             {move || chosen().map(|business| view! { <Forms business=business/> })}
         </Page>
-    }
-}
-
-#[component]
-fn BusinessSwitcher(account: Account) -> impl IntoView {
-    let navigate = use_navigate();
-    let many = account.businesses.len() > 1;
-    let options = account.businesses.clone();
-    view! {
-        <p class="signed-in">"Signed in as " <strong>{account.user.email.clone()}</strong></p>
-        <Show when=move || many>
-            <div class="field">
-                <label for="business">"Business"</label>
-                <select id="business" on:change={
-                    let navigate = navigate.clone();
-                    move |ev| navigate(&format!("/app/?business={}", event_target_value(&ev)), Default::default())
-                }>
-                    {options.iter().map(|b| view! { <option value=b.tenant_id.clone()>{b.name.clone()}</option> }).collect_view()}
-                </select>
-            </div>
-        </Show>
     }
 }
 
@@ -333,9 +359,9 @@ fn Forms(business: Membership) -> impl IntoView {
     }
 }
 
-/// An embed snippet, shown as text, with a button that copies it.
+/// An embed snippet (or a new key), shown as text, with a button that copies it.
 #[component]
-fn Snippet(label: &'static str, code: String) -> impl IntoView {
+pub fn Snippet(label: &'static str, code: String) -> impl IntoView {
     let copied = RwSignal::new(None);
     let text = code.clone();
     let copy = move |_| {
@@ -389,6 +415,29 @@ pub fn AccountPage() -> impl IntoView {
             }
         });
     };
+    let business_name = RwSignal::new(String::new());
+    let added = RwSignal::new(None);
+    let add_business = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let request = BusinessRequest { business_name: business_name.get() };
+        if let Err(errors) = request.check() {
+            let text: Vec<String> = errors.into_iter().map(|e| e.message).collect();
+            added.set(Some(Err(text.join(" "))));
+            return;
+        }
+        spawn_local(async move {
+            match api::post::<_, Membership>("/v1/account/businesses", &request).await {
+                Ok(created) => {
+                    business_name.set(String::new());
+                    added.set(Some(Ok(format!("{} is ready, with its first form.", created.name))));
+                    if let Ok(loaded) = api::get::<Account>("/v1/account").await {
+                        account.set(Some(loaded));
+                    }
+                }
+                Err(error) => added.set(Some(Err(error.message()))),
+            }
+        });
+    };
     let everywhere = move |_| {
         let navigate = navigate.clone();
         spawn_local(async move {
@@ -397,7 +446,7 @@ pub fn AccountPage() -> impl IntoView {
         });
     };
     view! {
-        <Page title="Your account" signed_in=true>
+        <Page title="Your account" signed_in=true account=account>
             {move || account.get().map(|a| view! {
                 <p class="signed-in">"Signed in as " <strong>{a.user.email}</strong></p>
             })}
@@ -408,6 +457,16 @@ pub fn AccountPage() -> impl IntoView {
                         value=password help="10 to 128 characters. Any characters; a few words make a good one."/>
                     <button type="submit" class="primary">"Set password"</button>
                     <Outcome message=outcome/>
+                </form>
+            </section>
+            <section class="card" aria-labelledby="business-heading">
+                <h2 id="business-heading">"Add a business"</h2>
+                <p>"Run another business from the same account: it starts with its own contact form."</p>
+                <form on:submit=add_business novalidate>
+                    <Field id="new-business" label="Business name" kind="text" autocomplete="organization"
+                        value=business_name/>
+                    <button type="submit">"Add business"</button>
+                    <Outcome message=added/>
                 </form>
             </section>
             <section class="card" aria-labelledby="sessions-heading">

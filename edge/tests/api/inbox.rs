@@ -411,9 +411,12 @@ fn not_spam_forwards_a_lead_once() {
     let viewer = business(app, ip, "Watcher", "owner@watcher.example");
     let (t, f) = (owner.tenant.as_str(), owner.form.as_str());
     let hook = "/ok/released-spam";
-    let created = app.integrator(
+    // The owner adds the destination with their session, as the dashboard does.
+    let created = call(
+        app,
         "POST",
         &format!("/v1/tenants/{t}/forms/{f}/destinations"),
+        &with_cookie(browser(app, ip), &owner.cookie),
         Some(&json!({"kind": "webhook", "url": app.hook_url(hook)})),
     );
     assert_eq!(created.status, 201, "{}", created.body);
@@ -435,6 +438,15 @@ fn not_spam_forwards_a_lead_once() {
         )
     };
     release(&viewer.cookie).assert_problem(403, "not_permitted");
+    // Nor does a viewer touch the destinations.
+    call(
+        app,
+        "GET",
+        &format!("/v1/tenants/{t}/forms/{f}/destinations"),
+        &with_cookie(browser(app, ip), &viewer.cookie),
+        None,
+    )
+    .assert_problem(403, "not_permitted");
     let released = release(&owner.cookie);
     assert_eq!(released.status, 200, "{}", released.body);
     let detail = released.json();
