@@ -5,8 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { API, LeadForm, axeViolations, eventually, launch, newPage } from "../../widget/e2e/support.mjs";
-
-const MAILBOX = process.env.INLET_MAILBOX_URL;
+import { signUp } from "./support.mjs";
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -15,21 +14,6 @@ after(async () => { await browser?.close(); });
 async function assertNoViolations(page, what) {
   const { violations } = await axeViolations(page);
   assert.deepEqual(violations, [], what);
-}
-
-/** Signs up a business by the API, then opens its emailed link in `page` and continues. */
-async function signUp(page, business, address) {
-  const sent = await fetch(`${API}/v1/account/sign-up`, {
-    method: "POST", headers: { "content-type": "application/json" },
-    body: JSON.stringify({ business_name: business, email: address }),
-  });
-  assert.equal(sent.status, 202);
-  const email = await eventually(
-    async () => (await (await fetch(`${MAILBOX}/messages.json`)).json()).find((m) => JSON.stringify(m.to).includes(address)),
-    (found) => found, `the email to ${address}`);
-  await page.goto(email.text.match(/https?:\/\/\S+\/app\/link#[0-9a-z]{52}/)[0]);
-  await page.getByRole("button", { name: "Continue" }).click();
-  await page.getByRole("heading", { level: 1, name: "Inbox" }).waitFor();
 }
 
 test("a new lead appears in the open inbox, and the owner works it", async () => {

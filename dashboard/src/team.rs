@@ -232,7 +232,7 @@ fn MemberRow(
                 view! {
                     <form class="inline-form" on:submit=save>
                         <div class="field">
-                            <label for=select_id.clone()>{format!("Role of {}", member.email)}</label>
+                            <label for=select_id.clone()>"Role"<span class="visually-hidden">{format!(" of {}", member.email)}</span></label>
                             <select id=select_id on:change=move |ev| chosen.set(event_target_value(&ev))>
                                 {grantable.iter().map(|r| {
                                     let name = role_name(*r);

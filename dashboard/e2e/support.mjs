@@ -1,0 +1,32 @@
+// What the dashboard's browser tests share: reading the emails the Worker sent to the local
+// mailbox, and signing a business up and in through the emailed link, as a person does.
+import assert from "node:assert/strict";
+import { API, eventually } from "../../widget/e2e/support.mjs";
+
+const MAILBOX = process.env.INLET_MAILBOX_URL;
+
+/** The newest emailed link (sign-up, sign-in, invitation) to `address`, waiting for it. */
+export async function linkTo(address) {
+  const email = await eventually(
+    async () => (await (await fetch(`${MAILBOX}/messages.json`)).json())
+      .filter((m) => JSON.stringify(m.to).includes(address)).at(-1),
+    (found) => found, `the email to ${address}`);
+  return email.text.match(/https?:\/\/\S+\/app\/link#[0-9a-z]{52}/)[0];
+}
+
+/** Opens an emailed link in `page`, presses Continue, and waits for the inbox. */
+export async function follow(page, link) {
+  await page.goto(link);
+  await page.getByRole("button", { name: "Continue" }).click();
+  await page.getByRole("heading", { level: 1, name: "Inbox" }).waitFor();
+}
+
+/** Signs up a business by the API, then opens its emailed link in `page` and continues. */
+export async function signUp(page, business, address) {
+  const sent = await fetch(`${API}/v1/account/sign-up`, {
+    method: "POST", headers: { "content-type": "application/json" },
+    body: JSON.stringify({ business_name: business, email: address }),
+  });
+  assert.equal(sent.status, 202);
+  await follow(page, await linkTo(address));
+}
