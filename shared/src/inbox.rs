@@ -262,6 +262,34 @@ pub struct LeadDetail {
     pub tags: Vec<String>,
     pub notes: Vec<Note>,
     pub history: Vec<LeadEvent>,
+    /// The lead's deliveries to its form's destinations, oldest first, each with every attempt.
+    #[serde(default)]
+    pub deliveries: Vec<LeadDelivery>,
+}
+
+/// One delivery of a lead to a destination, as the lead's page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeadDelivery {
+    pub id: String,
+    /// The destination's name, or its kind (`webhook`, `email`, `sms`, `slack`) if it has none;
+    /// `None` if the destination was deleted since.
+    pub destination: Option<String>,
+    /// `pending`, `retrying`, `delivered`, `failed` or `dead`.
+    pub status: String,
+    /// Whether it can be sent again now (failed or dead, to a destination that is still on).
+    pub replayable: bool,
+    /// Every attempt, oldest first.
+    pub attempts: Vec<LeadAttempt>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeadAttempt {
+    pub number: u32,
+    pub attempted_at: String,
+    /// `delivered`, `failed`, `refused`, ... as the delivery log says.
+    pub outcome: String,
+    pub status_code: Option<u16>,
+    pub error: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

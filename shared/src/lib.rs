@@ -42,9 +42,9 @@ pub use error::{ErrorCode, FieldError};
 pub use form::{DefinitionError, Field, FieldKind, FormDefinition};
 pub use i18n::{Locale, UiText};
 pub use inbox::{
-    DEFAULT_PAGE, FilterError, InboxFilter, LabelledAnswer, LeadChange, LeadDetail, LeadEvent,
-    LeadPage, LeadStatus, LeadSummary, MAX_NOTE_CHARS, MAX_PAGE, MAX_SEARCH_BYTES, MAX_TAG_CHARS,
-    MAX_TAGS, Note, NoteRequest, day_ms, normalise_tag,
+    DEFAULT_PAGE, FilterError, InboxFilter, LabelledAnswer, LeadAttempt, LeadChange, LeadDelivery,
+    LeadDetail, LeadEvent, LeadPage, LeadStatus, LeadSummary, MAX_NOTE_CHARS, MAX_PAGE,
+    MAX_SEARCH_BYTES, MAX_TAG_CHARS, MAX_TAGS, Note, NoteRequest, day_ms, normalise_tag,
 };
 pub use map::SmallMap;
 pub use password::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, PasswordProblem, check_password};

@@ -8,11 +8,12 @@ use crate::accounts::guard;
 use crate::accounts::store::member_email;
 use crate::base::context::Context;
 use crate::base::database::{StoreError, from_json, share};
-use crate::base::ids::{ActorId, DeliveryId, EventId, LeadId, NoteId, TenantId, UserId};
+use crate::base::ids::{ActorId, DeliveryId, EventId, FormId, LeadId, NoteId, TenantId, UserId};
 use crate::base::random::random_bytes;
 use crate::forms;
 use crate::forwarding;
 use crate::forwarding::queue::{DeliveryMessage, enqueue};
+use crate::forwarding::store::DeliveryFilter;
 use crate::http::failure::Failure;
 use crate::http::problem::Problem;
 use crate::http::reply::Reply;
@@ -20,9 +21,9 @@ use crate::http::request::read_json;
 use crate::leads::model::{CSV_HEADER, Change, Cursor, answers, csv_line, display_name, preview};
 use crate::leads::store::{self, LeadUpdate, NewNote};
 use inlet_shared::{
-    Action, Consent, DEFAULT_PAGE, ErrorCode, FieldError, FormDefinition, InboxFilter, LeadChange,
-    LeadDetail, LeadEvent, LeadPage, LeadSummary, MAX_NOTE_CHARS, MAX_PAGE, MAX_TAGS, Note,
-    NoteRequest, normalise_tag,
+    Action, Consent, DEFAULT_PAGE, ErrorCode, FieldError, FormDefinition, InboxFilter, LeadAttempt,
+    LeadChange, LeadDelivery, LeadDetail, LeadEvent, LeadPage, LeadSummary, MAX_NOTE_CHARS,
+    MAX_PAGE, MAX_TAGS, Note, NoteRequest, normalise_tag,
 };
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -435,7 +436,9 @@ async fn detail(ctx: &Context, tenant: &TenantId, lead: &LeadId) -> Result<LeadD
             created_at: row.created_at.rfc3339(),
         })
         .collect();
+    let deliveries = deliveries(ctx, tenant, lead, &record.form_id).await?;
     Ok(LeadDetail {
+        deliveries,
         status: store::status(&record.status, lead)?,
         tags: record.tags(),
         id: record.id.to_string(),
@@ -455,6 +458,54 @@ async fn detail(ctx: &Context, tenant: &TenantId, lead: &LeadId) -> Result<LeadD
         notes,
         history,
     })
+}
+
+/// Most deliveries a lead's page lists: one per destination, and a form has at most 100.
+const MAX_LEAD_DELIVERIES: u32 = 100;
+
+/// The lead's deliveries, oldest first, each with its destination's name and every attempt.
+async fn deliveries(
+    ctx: &Context,
+    tenant: &TenantId,
+    lead: &LeadId,
+    form: &FormId,
+) -> Result<Vec<LeadDelivery>, Failure> {
+    let filter = DeliveryFilter {
+        status: None,
+        lead_id: Some(lead.as_str()),
+        destination_id: None,
+        limit: MAX_LEAD_DELIVERIES,
+    };
+    let found = forwarding::store::list_deliveries(ctx.db(), tenant, &filter).await?;
+    if found.is_empty() {
+        return Ok(Vec::new());
+    }
+    let destinations = forwarding::store::list_destinations(ctx.db(), tenant, form).await?;
+    let mut shown = Vec::with_capacity(found.len());
+    for delivery in found.into_iter().rev() {
+        let destination = destinations.iter().find(|d| d.id == delivery.destination_id);
+        let attempts = forwarding::store::list_attempts(ctx.db(), tenant, &delivery.id)
+            .await?
+            .into_iter()
+            .map(|entry| LeadAttempt {
+                number: entry.number,
+                attempted_at: entry.attempted_at.rfc3339(),
+                outcome: entry.outcome.as_str().to_owned(),
+                status_code: entry.status_code,
+                error: entry.error,
+            })
+            .collect();
+        shown.push(LeadDelivery {
+            id: delivery.id.to_string(),
+            destination: destination.map(|d| {
+                if d.name.is_empty() { d.target.kind().as_str().to_owned() } else { d.name.clone() }
+            }),
+            status: delivery.status.as_str().to_owned(),
+            replayable: delivery.status.is_replayable() && destination.is_some_and(|d| d.enabled),
+            attempts,
+        });
+    }
+    Ok(shown)
 }
 
 fn lead_fields(column: &str, lead: &LeadId) -> Result<Map<String, Value>, StoreError> {

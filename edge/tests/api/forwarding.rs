@@ -346,6 +346,32 @@ fn a_receiver_that_never_recovers_ends_dead_and_a_replay_delivers() {
             .is_some_and(|items| items.iter().any(|d| d["id"] == delivery_id.as_str()))
     );
 
+    // The lead's page shows the delivery with every attempt, and that it can be sent again.
+    let page = app.integrator("GET", &format!("/v1/tenants/t_roofer/leads/{lead_id}"), None).json();
+    let shown = &page["deliveries"][0];
+    assert_eq!(
+        (shown["id"].as_str(), shown["status"].as_str()),
+        (Some(delivery_id.as_str()), Some("dead"))
+    );
+    assert_eq!(shown["replayable"], true);
+    let attempts: Vec<(u64, &str, u64)> = shown["attempts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|a| {
+            let number = a["number"].as_u64().unwrap_or_default();
+            (
+                number,
+                a["outcome"].as_str().unwrap_or_default(),
+                a["status_code"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        attempts,
+        [(1, "retry", 500), (2, "retry", 500), (3, "retry", 500), (4, "exhausted", 500)]
+    );
+
     // Replay before the receiver recovers is allowed; after it recovers the lead arrives.
     app.recover("two");
     let replayed = app.integrator(
@@ -362,6 +388,12 @@ fn a_receiver_that_never_recovers_ends_dead_and_a_replay_delivers() {
     // A delivered delivery is not replayed.
     app.integrator("POST", &format!("/v1/tenants/t_roofer/deliveries/{delivery_id}/replay"), None)
         .assert_problem(409, "delivery_not_replayable");
+    let page = app.integrator("GET", &format!("/v1/tenants/t_roofer/leads/{lead_id}"), None).json();
+    assert_eq!(
+        (page["deliveries"][0]["status"].as_str(), &page["deliveries"][0]["replayable"]),
+        (Some("delivered"), &json!(false))
+    );
+    assert_eq!(page["deliveries"][0]["attempts"].as_array().map(Vec::len), Some(5));
 }
 
 #[test]
