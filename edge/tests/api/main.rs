@@ -12,6 +12,7 @@ mod forwarding;
 mod helpers;
 mod inbox;
 mod intake;
+mod isolation;
 mod members;
 mod public;
 mod receiver;
