@@ -227,7 +227,7 @@ pub async fn remove_member(
     user_id: &UserId,
 ) -> Result<bool, StoreError> {
     let result = db
-        .prepare(&format!(
+        .prepare(format!(
             "DELETE FROM members WHERE tenant_id = ?1 AND user_id = ?2 AND {NOT_THE_LAST_OWNER}"
         ))
         .bind(&[tenant_id.as_str().into(), user_id.as_str().into()])?
@@ -244,7 +244,7 @@ pub async fn change_role(
     role: Role,
 ) -> Result<bool, StoreError> {
     let result = db
-        .prepare(&format!(
+        .prepare(format!(
             "UPDATE members SET role = ?3 WHERE tenant_id = ?1 AND user_id = ?2 \
              AND {NOT_THE_LAST_OWNER}"
         ))
