@@ -59,6 +59,11 @@ pub struct Stack {
 }
 
 impl Stack {
+    /// CPU time the stack's processes (workerd and wrangler) have used so far, in milliseconds.
+    pub fn cpu_ms(&self) -> u64 {
+        group_cpu_ms(self.child.id())
+    }
+
     /// Migrates, seeds and starts the Worker, and returns once `/health` answers. Expects a prior
     /// `cargo xtask build`.
     pub fn start(tools: &Tools, options: StackOptions) -> Result<Stack> {
@@ -347,6 +352,22 @@ pub fn group_members(group: u32) -> Vec<u32> {
                 .is_ok_and(|stat| stat_group(&stat) == Some(group))
         })
         .collect()
+}
+
+/// CPU time (user and system) the processes of `group` have used so far, in milliseconds, from
+/// `/proc` (clock ticks of 10 ms: Linux's USER_HZ is 100). Processes that ended are not counted.
+pub fn group_cpu_ms(group: u32) -> u64 {
+    group_members(group)
+        .into_iter()
+        .filter_map(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            let (_, after_comm) = stat.rsplit_once(')')?;
+            let mut fields = after_comm.split_whitespace().skip(11);
+            let user: u64 = fields.next()?.parse().ok()?;
+            let system: u64 = fields.next()?.parse().ok()?;
+            Some((user + system) * 10)
+        })
+        .sum()
 }
 
 /// The process group field of a `/proc/PID/stat` line: `pid (comm) state ppid pgrp ...`, where `comm`
