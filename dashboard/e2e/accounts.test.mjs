@@ -4,6 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { API, axeViolations, eventually, launch, newPage } from "../../widget/e2e/support.mjs";
+import { assertFitsAPhone } from "./support.mjs";
 
 const MAILBOX = process.env.INLET_MAILBOX_URL;
 
@@ -88,11 +89,7 @@ test("a business signs up, confirms by email, copies its snippet, sets a passwor
   await assertNoViolations(page, "account page");
 
   // At phone width nothing is wider than the screen.
-  await page.setViewportSize({ width: 360, height: 740 });
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  assert.ok(overflow <= 0, `the account page is ${overflow}px wider than a phone`);
-  await page.screenshot({ path: "target/dashboard-account-phone.png", fullPage: true });
-  await page.setViewportSize({ width: 1280, height: 800 });
+  await assertFitsAPhone(page, "account");
 
   // Sign out: the session ends, and the dashboard sends the person to sign in.
   await page.getByRole("button", { name: "Sign out", exact: true }).click();

@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { API, LeadForm, axeViolations, eventually, launch, newPage } from "../../widget/e2e/support.mjs";
-import { signUp } from "./support.mjs";
+import { assertFitsAPhone, signUp } from "./support.mjs";
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -71,11 +71,7 @@ test("a new lead appears in the open inbox, and the owner works it", async () =>
   await owner.getByText(`Status: New → Contacted · ${address}`, { exact: false }).waitFor();
   await owner.getByText(`Assigned: nobody → ${address}`, { exact: false }).waitFor();
   await assertNoViolations(owner, "lead page");
-  await owner.setViewportSize({ width: 360, height: 740 });
-  const overflow = await owner.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  assert.ok(overflow <= 0, `the lead page is ${overflow}px wider than a phone`);
-  await owner.screenshot({ path: "target/dashboard-lead-phone.png", fullPage: true });
-  await owner.setViewportSize({ width: 1280, height: 800 });
+  await assertFitsAPhone(owner, "lead");
 
   // Search and filters, kept in the address.
   await owner.getByRole("link", { name: "← Inbox" }).click();
@@ -99,6 +95,16 @@ test("a new lead appears in the open inbox, and the owner works it", async () =>
   assert.ok(lines[0].startsWith('"received_at","id","form","status","name"'), lines[0]);
   assert.ok(lines[1].includes('"Ada <b>Bold</b> Lovelace","ada.inbox@example.com"'), lines[1]);
   assert.ok(lines[1].includes('"ridge repair, vip"'), lines[1]);
+  // The form and the assignee filters: the lead is the owner's, on the business's one form.
+  await owner.getByLabel("Form").selectOption({ index: 1 });
+  await owner.getByLabel("Assigned to").selectOption({ label: address });
+  await owner.getByRole("button", { name: "Show leads" }).click();
+  await eventually(() => owner.url(), (u) => u.includes("assignee=usr_") && u.includes("form=f_"), "the address keeps them");
+  await row.waitFor();
+  await owner.getByLabel("Assigned to").selectOption({ label: "Nobody" });
+  await owner.getByRole("button", { name: "Show leads" }).click();
+  await eventually(() => owner.getByRole("status").first().textContent(), (t) => t.includes("No leads match"), "nobody's leads");
+  await owner.getByLabel("Assigned to").selectOption({ label: "Anyone" });
   await owner.getByLabel("Status").selectOption("won");
   await owner.getByRole("button", { name: "Show leads" }).click();
   await eventually(() => owner.getByRole("status").first().textContent(), (t) => t.includes("No leads match"), "nothing won yet");

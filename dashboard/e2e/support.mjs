@@ -30,3 +30,13 @@ export async function signUp(page, business, address) {
   assert.equal(sent.status, 202);
   await follow(page, await linkTo(address));
 }
+
+/** Checks `page` at a phone's width (360 px) is no wider than the screen, and keeps a screenshot
+ * of it in `target/dashboard-{name}-phone.png`; then back to a desktop's width. */
+export async function assertFitsAPhone(page, name) {
+  await page.setViewportSize({ width: 360, height: 740 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the ${name} page is ${overflow}px wider than a phone`);
+  await page.screenshot({ path: `target/dashboard-${name}-phone.png`, fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 800 });
+}

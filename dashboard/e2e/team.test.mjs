@@ -6,7 +6,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { API, LeadForm, axeViolations, eventually, launch, newPage } from "../../widget/e2e/support.mjs";
-import { follow, linkTo, signUp } from "./support.mjs";
+import { assertFitsAPhone, follow, linkTo, signUp } from "./support.mjs";
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -26,11 +26,19 @@ test("an invited member works the lead, a viewer only reads it, and a key reads 
   const viewerAddress = `viewer.${stamp}@team-e2e.example`;
   const owner = await newPage(browser);
   await signUp(owner, "Harbour Plumbing", ownerAddress);
-  const formId = await owner.evaluate(async () => {
+  // The owner has each lead emailed to the business (to the local mailbox), with the session.
+  const formId = await owner.evaluate(async (to) => {
     const account = await (await fetch("/v1/account")).json();
-    const forms = await (await fetch(`/v1/tenants/${account.businesses[0].tenant_id}/forms`)).json();
-    return forms.forms[0].id;
-  });
+    const tenant = account.businesses[0].tenant_id;
+    const forms = await (await fetch(`/v1/tenants/${tenant}/forms`)).json();
+    const id = forms.forms[0].id;
+    const added = await fetch(`/v1/tenants/${tenant}/forms/${id}/destinations`, {
+      method: "POST", headers: { "content-type": "application/json" },
+      body: JSON.stringify({ kind: "email", to: [to], name: "Front desk" }),
+    });
+    if (added.status !== 201) throw new Error(`destination: ${added.status}`);
+    return id;
+  }, ownerAddress);
   // A visitor's lead, through the business's embed page.
   const visitor = await newPage(browser);
   await visitor.goto(`${API}/embed/${formId}`);
@@ -60,6 +68,9 @@ test("an invited member works the lead, a viewer only reads it, and a key reads 
   await follow(member, await linkTo(memberAddress));
   await member.getByRole("link", { name: "Grace Hopper" }).click();
   await member.getByRole("heading", { level: 2, name: "Grace Hopper" }).waitFor();
+  // Its delivery, with the attempt that made it.
+  await member.getByText("Front desk").waitFor();
+  await eventually(() => member.locator(".attempts").first().textContent(), (t) => t.includes("Attempt 1") && t.includes("delivered"), "the delivery's attempt");
   await member.getByLabel("Status").selectOption("qualified");
   await member.getByRole("button", { name: "Save status" }).click();
   await eventually(() => status(member), (t) => t === "Status saved.", "the member saved the status");
@@ -94,11 +105,7 @@ test("an invited member works the lead, a viewer only reads it, and a key reads 
   await owner.getByLabel(`Role of ${viewerAddress}`).selectOption("member");
   await owner.locator("li", { hasText: viewerAddress }).getByRole("button", { name: "Save role" }).click();
   await eventually(() => status(owner), (t) => t === `${viewerAddress} is now member.`, "the role changed");
-  await owner.setViewportSize({ width: 360, height: 740 });
-  const overflow = await owner.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  assert.ok(overflow <= 0, `the team page is ${overflow}px wider than a phone`);
-  await owner.screenshot({ path: "target/dashboard-team-phone.png", fullPage: true });
-  await owner.setViewportSize({ width: 1280, height: 800 });
+  await assertFitsAPhone(owner, "team");
 
   // An API key: shown once, reads the leads, and stops when revoked.
   await owner.getByRole("link", { name: "API keys" }).click();

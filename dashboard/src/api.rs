@@ -39,43 +39,56 @@ struct Problem {
     errors: Vec<inlet_shared::FieldError>,
 }
 
+// The calls below are generic only where they must be (reading and writing the JSON); the sending
+// and the reading of a refusal are one copy of code for every payload type.
+
 pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
-    let response = Request::get(path).send().await.map_err(|_| ApiError::Offline)?;
-    read(response).await
+    parse(&text(Request::get(path), None).await?)
 }
 
 pub async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
-    read(send_json(Request::post(path), body).await?).await
+    let body = to_json(body)?;
+    parse(&text(Request::post(path), Some(body)).await?)
 }
 
 pub async fn patch<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
-    read(send_json(Request::patch(path), body).await?).await
+    let body = to_json(body)?;
+    parse(&text(Request::patch(path), Some(body)).await?)
 }
 
 /// A call whose success has no body (`204`).
 pub async fn post_empty<B: Serialize>(path: &str, body: &B) -> Result<(), ApiError> {
-    check(send_json(Request::post(path), body).await?).await
-}
-
-/// Sends `body` as JSON (`Content-Type: application/json`, as every change must be).
-async fn send_json<B: Serialize>(request: RequestBuilder, body: &B) -> Result<Response, ApiError> {
-    request.json(body).map_err(|_| ApiError::Offline)?.send().await.map_err(|_| ApiError::Offline)
+    let body = to_json(body)?;
+    send(Request::post(path), Some(body)).await.map(drop)
 }
 
 pub async fn delete(path: &str) -> Result<(), ApiError> {
-    let response = Request::delete(path).send().await.map_err(|_| ApiError::Offline)?;
-    check(response).await
+    send(Request::delete(path), None).await.map(drop)
 }
 
-async fn check(response: Response) -> Result<(), ApiError> {
-    if response.ok() { Ok(()) } else { Err(refusal(response).await) }
+fn to_json<B: Serialize>(body: &B) -> Result<String, ApiError> {
+    serde_json::to_string(body).map_err(|_| ApiError::Offline)
 }
 
-async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
-    if !response.ok() {
-        return Err(refusal(response).await);
-    }
-    response.json().await.map_err(|_| ApiError::Offline)
+fn parse<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
+    serde_json::from_str(text).map_err(|_| ApiError::Offline)
+}
+
+/// Sends the request, with `body` as JSON (`Content-Type: application/json`, as every change must
+/// be) if there is one; a refusal comes back as its sentence.
+async fn send(request: RequestBuilder, body: Option<String>) -> Result<Response, ApiError> {
+    let request = match body {
+        Some(json) => request.header("Content-Type", "application/json").body(json),
+        None => request.build(),
+    };
+    let response =
+        request.map_err(|_| ApiError::Offline)?.send().await.map_err(|_| ApiError::Offline)?;
+    if response.ok() { Ok(response) } else { Err(refusal(response).await) }
+}
+
+/// The answer's body, as text.
+async fn text(request: RequestBuilder, body: Option<String>) -> Result<String, ApiError> {
+    send(request, body).await?.text().await.map_err(|_| ApiError::Offline)
 }
 
 async fn refusal(response: Response) -> ApiError {

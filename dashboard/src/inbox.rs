@@ -4,11 +4,12 @@
 //! Everything a lead says is rendered as text, never as HTML.
 
 use crate::api::{self, ApiError};
-use crate::pages::{Outcome, Page, chosen_business, load_account};
+use crate::pages::{Outcome, Page, chosen_business, chosen_is, load_account, set_from, value_of};
 use inlet_shared::{
-    Account, Action, InboxFilter, LeadChange, LeadDetail, LeadPage, LeadStatus, LeadSummary, Note,
-    NoteRequest,
+    Account, Action, FormList, InboxFilter, LeadChange, LeadDetail, LeadPage, LeadStatus,
+    LeadSummary, MemberList, Note, NoteRequest,
 };
+use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
@@ -157,6 +158,22 @@ pub fn Inbox() -> impl IntoView {
         field("utm_source"),
         field("utm_campaign"),
     );
+    let (form, assignee) = (field("form"), field("assignee"));
+    // The choices of the form and assignee filters: the business's forms and members.
+    let forms = RwSignal::new(Vec::<(String, String)>::new());
+    let members = RwSignal::new(Vec::<(String, String)>::new());
+    Effect::new(move |_| {
+        let Some(tenant) = business.get() else { return };
+        spawn_local(async move {
+            if let Ok(list) = api::get::<FormList>(&format!("/v1/tenants/{tenant}/forms")).await {
+                forms.set(list.forms.into_iter().map(|f| (f.id, f.title)).collect());
+            }
+            if let Ok(list) = api::get::<MemberList>(&format!("/v1/tenants/{tenant}/members")).await
+            {
+                members.set(list.members.into_iter().map(|m| (m.user_id, m.email)).collect());
+            }
+        });
+    });
     let apply = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let mut pairs: Vec<(&str, String)> = [
@@ -168,6 +185,8 @@ pub fn Inbox() -> impl IntoView {
             ("tag", tag.get()),
             ("utm_source", source.get()),
             ("utm_campaign", campaign.get()),
+            ("form", form.get()),
+            ("assignee", assignee.get()),
         ]
         .into_iter()
         .filter(|(_, v)| !v.trim().is_empty())
@@ -191,23 +210,23 @@ pub fn Inbox() -> impl IntoView {
                 <div class="field">
                     <label for="filter-q">"Search"</label>
                     <input id="filter-q" type="search" maxlength="48" placeholder="Name, email, phone or message"
-                        prop:value=move || q.get() on:input=move |ev| q.set(event_target_value(&ev))/>
+                        prop:value=value_of(q) on:input=set_from(q)/>
                 </div>
                 <div class="filter-row">
                     <div class="field">
                         <label for="filter-status">"Status"</label>
-                        <select id="filter-status" on:change=move |ev| status.set(event_target_value(&ev))>
-                            <option value="" selected=move || status.get().is_empty()>"Any"</option>
+                        <select id="filter-status" on:change=set_from(status)>
+                            <option value="" selected=chosen_is(status, "")>"Any"</option>
                             {LeadStatus::ALL.into_iter().map(|s| view! {
-                                <option value=s.as_str() selected=move || status.get() == s.as_str()>{s.label()}</option>
+                                <option value=s.as_str() selected=chosen_is(status, s.as_str())>{s.label()}</option>
                             }).collect_view()}
                         </select>
                     </div>
                     <div class="field">
                         <label for="filter-folder">"Folder"</label>
-                        <select id="filter-folder" on:change=move |ev| folder.set(event_target_value(&ev))>
+                        <select id="filter-folder" on:change=set_from(folder)>
                             <option value="" selected=move || folder.get() != "spam">"Inbox"</option>
-                            <option value="spam" selected=move || folder.get() == "spam">"Spam"</option>
+                            <option value="spam" selected=chosen_is(folder, "spam")>"Spam"</option>
                         </select>
                     </div>
                     <FilterInput id="filter-from" label="From" kind="date" value=from/>
@@ -215,6 +234,9 @@ pub fn Inbox() -> impl IntoView {
                     <FilterInput id="filter-tag" label="Tag" kind="text" value=tag/>
                     <FilterInput id="filter-source" label="UTM source" kind="text" value=source/>
                     <FilterInput id="filter-campaign" label="UTM campaign" kind="text" value=campaign/>
+                    <FilterChoice id="filter-form" label="Form" value=form any="Any form" choices=forms/>
+                    <FilterChoice id="filter-assignee" label="Assigned to" value=assignee any="Anyone" choices=members
+                        first=("none", "Nobody")/>
                 </div>
                 <button type="submit" class="primary">"Show leads"</button>
             </form>
@@ -259,7 +281,33 @@ fn FilterInput(
     view! {
         <div class="field">
             <label for=id>{label}</label>
-            <input id=id type=kind prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
+            <input id=id type=kind prop:value=value_of(value) on:input=set_from(value)/>
+        </div>
+    }
+}
+
+/// A filter chosen from a list (`(value, label)` pairs), with "any" first and, if given, one more
+/// choice before the list (`("none", "Nobody")`).
+#[component]
+fn FilterChoice(
+    id: &'static str,
+    label: &'static str,
+    value: RwSignal<String>,
+    any: &'static str,
+    choices: RwSignal<Vec<(String, String)>>,
+    #[prop(optional)] first: Option<(&'static str, &'static str)>,
+) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <select id=id on:change=move |ev| value.set(event_target_value(&ev))>
+                <option value="" selected=move || value.get().is_empty()>{any}</option>
+                {first.map(|(v, l)| view! { <option value=v selected=move || value.get() == v>{l}</option> })}
+                {move || choices.get().into_iter().map(|(v, l)| {
+                    let chosen = v.clone();
+                    view! { <option value=v selected=move || value.get() == chosen>{l}</option> }
+                }).collect_view()}
+            </select>
         </div>
     }
 }
@@ -328,13 +376,14 @@ pub fn LeadView() -> impl IntoView {
         <Page title="Lead" signed_in=true account=account>
             <p><a href=move || format!("/app/?{}", query_string(&query.with(|q| q.get("business")).map(|b| vec![("business", b)]).unwrap_or_default()))>"← Inbox"</a></p>
             {move || match lead.get() {
-                None => view! { <p role="status">"Loading the lead…"</p> }.into_any(),
-                Some(Err(message)) => view! { <p role="alert">{message}</p> }.into_any(),
-                Some(Ok(detail)) => view! {
+                None => EitherOf3::A(view! { <p role="status">"Loading the lead…"</p> }),
+                Some(Err(message)) => EitherOf3::B(view! { <p role="alert">{message}</p> }),
+                Some(Ok(detail)) => EitherOf3::C(view! {
                     <LeadBody detail=detail save=save me=me() outcome=outcome path=path
                         may_work=role().is_some_and(|r| r.may(Action::WorkLeads))
+                        may_replay=role().is_some_and(|r| r.may(Action::ReplayDeliveries))
                         may_release=role().is_some_and(|r| r.may(Action::ReleaseSpam))/>
-                }.into_any(),
+                }),
             }}
         </Page>
     }
@@ -349,6 +398,7 @@ fn LeadBody(
     path: Memo<Option<String>>,
     may_work: bool,
     may_release: bool,
+    may_replay: bool,
 ) -> impl IntoView {
     let status = RwSignal::new(detail.status.as_str().to_owned());
     let tags = RwSignal::new(detail.tags.join(", "));
@@ -401,6 +451,18 @@ fn LeadBody(
             }
         });
     };
+    // A replay answers `202`; the lead is read again to show the delivery's new state.
+    let replay = move |delivery: String| {
+        let Some(path) = path.get_untracked() else { return };
+        let Some((base, _)) = path.split_once("/leads/") else { return };
+        let replay_path = format!("{base}/deliveries/{delivery}/replay");
+        spawn_local(async move {
+            match api::post_empty(&replay_path, &()).await {
+                Ok(()) => save(LeadChange::default(), "Sent again. The delivery is under way."),
+                Err(error) => outcome.set(Some(Err(error.message()))),
+            }
+        });
+    };
     let name = detail.answers.first().map(|a| a.value.clone()).unwrap_or_else(|| detail.id.clone());
     view! {
         <h2>{name}</h2>
@@ -419,15 +481,15 @@ fn LeadBody(
                 {detail.answers.iter().map(|a| view! { <dt>{a.label.clone()}</dt><dd>{a.value.clone()}</dd> }).collect_view()}
             </dl>
         </section>
-        {if may_work { view! {
+        {if may_work { Either::Left(view! {
         <section class="card" aria-labelledby="work-heading">
             <h3 id="work-heading">"Work this lead"</h3>
             <form on:submit=set_status class="inline-form">
                 <div class="field">
                     <label for="lead-status">"Status"</label>
-                    <select id="lead-status" on:change=move |ev| status.set(event_target_value(&ev))>
+                    <select id="lead-status" on:change=set_from(status)>
                         {LeadStatus::ALL.into_iter().map(|s| view! {
-                            <option value=s.as_str() selected=move || status.get() == s.as_str()>{s.label()}</option>
+                            <option value=s.as_str() selected=chosen_is(status, s.as_str())>{s.label()}</option>
                         }).collect_view()}
                     </select>
                 </div>
@@ -437,7 +499,7 @@ fn LeadBody(
                 <div class="field">
                     <label for="lead-tags">"Tags"</label>
                     <input id="lead-tags" type="text" aria-describedby="lead-tags-help"
-                        prop:value=move || tags.get() on:input=move |ev| tags.set(event_target_value(&ev))/>
+                        prop:value=value_of(tags) on:input=set_from(tags)/>
                     <p class="help" id="lead-tags-help">"Separate tags with commas."</p>
                 </div>
                 <button type="submit">"Save tags"</button>
@@ -448,13 +510,13 @@ fn LeadBody(
             </p>
             <Outcome message=outcome/>
         </section>
-        }.into_any() } else { view! {
+        }) } else { Either::Right(view! {
             <section class="card" aria-labelledby="work-heading">
                 <h3 id="work-heading">"Status"</h3>
                 <p><span class=format!("badge status-{}", detail.status.as_str())>{detail.status.label()}</span>
                    " Your role in this business reads leads; it does not change them."</p>
             </section>
-        }.into_any() }}
+        }) }}
         <section class="card" aria-labelledby="notes-heading">
             <h3 id="notes-heading">"Notes"</h3>
             <ul class="notes">
@@ -467,11 +529,42 @@ fn LeadBody(
                 <div class="field">
                     <label for="new-note">"New note"</label>
                     <textarea id="new-note" rows="3" maxlength="5000"
-                        prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))></textarea>
+                        prop:value=value_of(note) on:input=set_from(note)></textarea>
                 </div>
                 <button type="submit">"Add note"</button>
             </form>
             })}
+        </section>
+        <section class="card" aria-labelledby="deliveries-heading">
+            <h3 id="deliveries-heading">"Deliveries"</h3>
+            {if detail.deliveries.is_empty() {
+                view! { <p>{if detail.spam { "Not forwarded: it is in the spam folder." } else { "Not forwarded: the form has no destinations." }}</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="deliveries">
+                        {detail.deliveries.iter().map(|d| {
+                            let to = d.destination.clone().unwrap_or_else(|| "A deleted destination".to_owned());
+                            let id = d.id.clone();
+                            let label = format!("Send again to {to}");
+                            view! {
+                                <li>
+                                    <p><strong>{to.clone()}</strong>" "<span class=format!("badge delivery-{}", d.status)>{d.status.clone()}</span></p>
+                                    <ol class="attempts">
+                                        {d.attempts.iter().map(|a| view! {
+                                            <li class="lead-meta">{format!("Attempt {} · {} · {}{}{}", a.number, short_time(&a.attempted_at), a.outcome,
+                                                a.status_code.map(|c| format!(" · HTTP {c}")).unwrap_or_default(),
+                                                a.error.as_deref().map(|e| format!(" · {e}")).unwrap_or_default())}</li>
+                                        }).collect_view()}
+                                    </ol>
+                                    {(may_replay && d.replayable).then(|| view! {
+                                        <button type="button" aria-label=label on:click=move |_| replay(id.clone())>"Send again"</button>
+                                    })}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
         </section>
         <section class="card" aria-labelledby="source-heading">
             <h3 id="source-heading">"Where it came from"</h3>
@@ -482,12 +575,12 @@ fn LeadBody(
             </dl>
             <h4>"Consent"</h4>
             {if detail.consents.is_empty() {
-                view! { <p>"This form asked for no consent."</p> }.into_any()
+                Either::Left(view! { <p>"This form asked for no consent."</p> })
             } else {
-                detail.consents.iter().map(|c| view! {
+                Either::Right(detail.consents.iter().map(|c| view! {
                     <blockquote class="consent">{c.text.clone()}</blockquote>
                     <p class="lead-meta">{format!("Version {}, {} when the lead was sent.", c.version, if c.given { "agreed" } else { "not agreed" })}</p>
-                }).collect_view().into_any()
+                }).collect_view())
             }}
         </section>
         <section class="card" aria-labelledby="history-heading">

@@ -3,9 +3,10 @@
 
 use crate::api::{self, ApiError};
 use inlet_shared::{
-    Account, BusinessRequest, LinkSent, Membership, PasswordRequest, Sessions, SignInLinkRequest,
-    SignInRequest, SignUpRequest, check_password,
+    Account, BusinessRequest, FieldError, LinkSent, Membership, PasswordRequest, Sessions,
+    SignInLinkRequest, SignInRequest, SignUpRequest, check_password,
 };
+use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -36,25 +37,28 @@ pub fn Page(
         document.set_title(&format!("{title} · Inlet"));
     }
     // Links keep the business the address names, so moving between pages stays in it.
-    let href = move |path: &'static str| match query.with(|q| q.get("business")) {
-        Some(business) => format!("{path}?business={business}"),
-        None => path.to_owned(),
+    // One closure type for every link, so the wasm holds one copy of the code that keeps them.
+    let href = move |path: &'static str| {
+        move || match query.with(|q| q.get("business")) {
+            Some(business) => format!("{path}?business={business}"),
+            None => path.to_owned(),
+        }
     };
     view! {
         <header class="top">
-            <a class="brand" href=move || href("/app/")>"Inlet"</a>
-            <Show when=move || signed_in>
+            <a class="brand" href=href("/app/")>"Inlet"</a>
+            {signed_in.then(|| view! {
                 <nav aria-label="Dashboard">
-                    <a href=move || href("/app/")>"Inbox"</a>
-                    <a href=move || href("/app/forms")>"Forms"</a>
-                    <a href=move || href("/app/team")>"Team"</a>
-                    <a href=move || href("/app/api-keys")>"API keys"</a>
-                    <a href=move || href("/app/account")>"Account"</a>
+                    <a href=href("/app/")>"Inbox"</a>
+                    <a href=href("/app/forms")>"Forms"</a>
+                    <a href=href("/app/team")>"Team"</a>
+                    <a href=href("/app/api-keys")>"API keys"</a>
+                    <a href=href("/app/account")>"Account"</a>
                     <button type="button" class="link-button" on:click=sign_out.clone()>
                         "Sign out"
                     </button>
                 </nav>
-            </Show>
+            })}
             {move || account.and_then(|a| a.get()).filter(|a| a.businesses.len() > 1).map(|a| {
                 view! { <BusinessSwitcher account=a/> }
             })}
@@ -72,6 +76,29 @@ pub fn chosen_business(account: &Account, wanted: Option<String>) -> Option<Memb
     wanted
         .and_then(|id| businesses.iter().find(|b| b.tenant_id == id).cloned())
         .or_else(|| businesses.first().cloned())
+}
+
+/// The business the address names, as [`chosen_business`] picks it, once the account is loaded.
+pub fn business_memo(account: RwSignal<Option<Account>>) -> Memo<Option<Membership>> {
+    let query = use_query_map();
+    Memo::new(move |_| {
+        account.get().and_then(|a| chosen_business(&a, query.with(|q| q.get("business"))))
+    })
+}
+
+/// The line that says who is signed in, once the account is loaded.
+fn signed_in_as(account: RwSignal<Option<Account>>) -> impl IntoView {
+    move || {
+        account.get().map(|a| {
+            view! { <p class="signed-in">"Signed in as " <strong>{a.user.email}</strong></p> }
+        })
+    }
+}
+
+/// A request's field errors as one sentence to show.
+pub fn joined(errors: Vec<FieldError>) -> String {
+    let text: Vec<String> = errors.into_iter().map(|e| e.message).collect();
+    text.join(" ")
 }
 
 /// A choice between the person's businesses: choosing one opens the same page for it.
@@ -116,6 +143,29 @@ pub fn Outcome(message: RwSignal<Option<Result<String, String>>>) -> impl IntoVi
     }
 }
 
+// The bindings below are functions, not closures written out at each control, so every control
+// uses the same closure types and the wasm holds one copy of the code that runs them.
+
+/// `value`, for a control's `prop:value`.
+pub fn value_of(value: RwSignal<String>) -> impl Fn() -> String + Copy + Send + Sync + 'static {
+    move || value.get()
+}
+
+/// Sets `value` from an `input` or `change` event's control.
+pub fn set_from(
+    value: RwSignal<String>,
+) -> impl Fn(leptos::ev::Event) + Copy + Send + Sync + 'static {
+    move |ev| value.set(event_target_value(&ev))
+}
+
+/// Whether the option named `name` is the one chosen in `value`.
+pub fn chosen_is(
+    value: RwSignal<String>,
+    name: &'static str,
+) -> impl Fn() -> bool + Copy + Send + Sync + 'static {
+    move || value.with(|v| v == name)
+}
+
 /// A labelled text input bound to `value`.
 #[component]
 fn Field(
@@ -138,8 +188,8 @@ fn Field(
                 autocomplete=autocomplete
                 required
                 aria-describedby=described
-                prop:value=move || value.get()
-                on:input=move |ev| value.set(event_target_value(&ev))
+                prop:value=value_of(value)
+                on:input=set_from(value)
             />
             {help.map(|text| view! { <p class="help" id=help_id>{text}</p> })}
         </div>
@@ -156,8 +206,7 @@ pub fn SignUp() -> impl IntoView {
         ev.prevent_default();
         let request = SignUpRequest { business_name: business.get(), email: email.get() };
         if let Err(errors) = request.check() {
-            let text: Vec<String> = errors.into_iter().map(|e| e.message).collect();
-            outcome.set(Some(Err(text.join(" "))));
+            outcome.set(Some(Err(joined(errors))));
             return;
         }
         busy.set(true);
@@ -259,18 +308,19 @@ pub fn FollowLink() -> impl IntoView {
     };
     view! {
         <Page title="Continue to Inlet">
-            <Show
-                when=move || has_token
-                fallback=|| view! {
+            {if has_token {
+                Either::Left(view! {
+                    <p>"You opened a link from your email. Press the button to sign in on this device."</p>
+                    <button type="button" class="primary" on:click=go disabled=move || busy.get()>
+                        "Continue"
+                    </button>
+                })
+            } else {
+                Either::Right(view! {
                     <p>"This page needs the link from your email. "
                        <a href="/app/sign-in">"Ask for a new one"</a></p>
-                }
-            >
-                <p>"You opened a link from your email. Press the button to sign in on this device."</p>
-                <button type="button" class="primary" on:click=go.clone() disabled=move || busy.get()>
-                    "Continue"
-                </button>
-            </Show>
+                })
+            }}
             <Outcome message=outcome/>
             <Show when=move || matches!(outcome.get(), Some(Err(_)))>
                 <p><a href="/app/sign-in">"Ask for a new link"</a></p>
@@ -318,9 +368,7 @@ pub fn Home() -> impl IntoView {
         move || account.get().and_then(|a| chosen_business(&a, query.with(|q| q.get("business"))));
     view! {
         <Page title="Your forms" signed_in=true account=account>
-            {move || account.get().map(|a| view! {
-                <p class="signed-in">"Signed in as " <strong>{a.user.email}</strong></p>
-            })}
+            {signed_in_as(account)}
             {move || chosen().map(|business| view! { <Forms business=business/> })}
         </Page>
     }
@@ -339,9 +387,9 @@ fn Forms(business: Membership) -> impl IntoView {
     view! {
         <h2>{business.name.clone()}</h2>
         {move || match forms.get() {
-            None => view! { <p role="status">"Loading your forms…"</p> }.into_any(),
-            Some(Err(message)) => view! { <p role="alert">{message}</p> }.into_any(),
-            Some(Ok(list)) => list.forms.into_iter().map(|form| {
+            None => EitherOf3::A(view! { <p role="status">"Loading your forms…"</p> }),
+            Some(Err(message)) => EitherOf3::B(view! { <p role="alert">{message}</p> }),
+            Some(Ok(list)) => EitherOf3::C(list.forms.into_iter().map(|form| {
                 let script = format!(r#"<script src="{origin}/widget.js" data-form="{}" async></script>"#, form.id);
                 let iframe = format!(
                     r#"<iframe src="{origin}/embed/{}" title="{}" style="width:100%;border:0;height:40rem"></iframe>"#,
@@ -354,7 +402,7 @@ fn Forms(business: Membership) -> impl IntoView {
                         <Snippet label="Or an iframe" code=iframe/>
                     </section>
                 }
-            }).collect_view().into_any(),
+            }).collect_view()),
         }}
     }
 }
@@ -421,8 +469,7 @@ pub fn AccountPage() -> impl IntoView {
         ev.prevent_default();
         let request = BusinessRequest { business_name: business_name.get() };
         if let Err(errors) = request.check() {
-            let text: Vec<String> = errors.into_iter().map(|e| e.message).collect();
-            added.set(Some(Err(text.join(" "))));
+            added.set(Some(Err(joined(errors))));
             return;
         }
         spawn_local(async move {
@@ -447,9 +494,7 @@ pub fn AccountPage() -> impl IntoView {
     };
     view! {
         <Page title="Your account" signed_in=true account=account>
-            {move || account.get().map(|a| view! {
-                <p class="signed-in">"Signed in as " <strong>{a.user.email}</strong></p>
-            })}
+            {signed_in_as(account)}
             <section class="card" aria-labelledby="password-heading">
                 <h2 id="password-heading">"Password"</h2>
                 <form on:submit=set_password novalidate>

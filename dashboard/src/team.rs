@@ -4,14 +4,16 @@
 
 use crate::api;
 use crate::inbox::short_time;
-use crate::pages::{Outcome, Page, Snippet, chosen_business, load_account};
+use crate::pages::{
+    Outcome, Page, Snippet, business_memo, chosen_is, joined, load_account, set_from, value_of,
+};
 use inlet_shared::{
     Action, ApiKeyList, ApiKeyRequest, CreatedApiKey, InvitationRequest, LinkSent, MemberList,
     MemberSummary, Membership, OwnershipTransfer, Role, RoleChange, Scope,
 };
+use leptos::either::{Either, EitherOf3, EitherOf4};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_query_map;
 
 fn role_label(role: Role) -> &'static str {
     match role {
@@ -40,10 +42,7 @@ fn parse_role(name: &str) -> Option<Role> {
 #[component]
 pub fn Team() -> impl IntoView {
     let account = load_account();
-    let query = use_query_map();
-    let business = Memo::new(move |_| {
-        account.get().and_then(|a| chosen_business(&a, query.with(|q| q.get("business"))))
-    });
+    let business = business_memo(account);
     let me = move || account.get().map(|a| a.user.id).unwrap_or_default();
     view! {
         <Page title="Team" signed_in=true account=account>
@@ -79,7 +78,7 @@ fn Members(business: Membership, me: String) -> impl IntoView {
             let path = format!("{base}/members/{}", member.user_id);
             spawn_local(async move {
                 let result = api::patch::<_, MemberList>(&path, &RoleChange { role }).await;
-                let done = format!("{} is now {}.", member.email, role_label(role).to_lowercase());
+                let done = format!("{} is now {}.", member.email, role_name(role));
                 answered(result, done);
             });
         }
@@ -146,9 +145,9 @@ fn Members(business: Membership, me: String) -> impl IntoView {
         <section class="card" aria-labelledby="members-heading">
             <h3 id="members-heading">"Members"</h3>
             {move || match members.get() {
-                None => view! { <p role="status">"Loading the members…"</p> }.into_any(),
-                Some(Err(message)) => view! { <p role="alert">{message}</p> }.into_any(),
-                Some(Ok(list)) => view! {
+                None => EitherOf3::A(view! { <p role="status">"Loading the members…"</p> }),
+                Some(Err(message)) => EitherOf3::B(view! { <p role="alert">{message}</p> }),
+                Some(Ok(list)) => EitherOf3::C(view! {
                     <ul class="members">
                         {list.into_iter().map(|member| {
                             let manageable = mine.may_manage(member.role) && member.user_id != me;
@@ -158,26 +157,26 @@ fn Members(business: Membership, me: String) -> impl IntoView {
                             }
                         }).collect_view()}
                     </ul>
-                }.into_any(),
+                }),
             }}
             <Outcome message=outcome/>
         </section>
-        <Show when=move || mine.may(Action::ManageMembers)>
+        {mine.may(Action::ManageMembers).then(|| view! {
             <section class="card" aria-labelledby="invite-heading">
                 <h3 id="invite-heading">"Invite someone"</h3>
                 <form on:submit=invite.clone() novalidate>
                     <div class="field">
                         <label for="invite-email">"Email address"</label>
                         <input id="invite-email" type="email" autocomplete="off" required
-                            prop:value=move || invite_email.get()
-                            on:input=move |ev| invite_email.set(event_target_value(&ev))/>
+                            prop:value=value_of(invite_email)
+                            on:input=set_from(invite_email)/>
                     </div>
                     <div class="field">
                         <label for="invite-role">"Role"</label>
-                        <select id="invite-role" on:change=move |ev| invite_role.set(event_target_value(&ev))>
+                        <select id="invite-role" on:change=set_from(invite_role)>
                             {invite_roles.iter().map(|r| {
                                 let name = role_name(*r);
-                                view! { <option value=name selected=move || invite_role.get() == name>{role_label(*r)}</option> }
+                                view! { <option value=name selected=chosen_is(invite_role, name)>{role_label(*r)}</option> }
                             }).collect_view()}
                         </select>
                         <p class="help">"Viewers read leads; members also work them; admins also run the forms, keys and team."</p>
@@ -185,14 +184,14 @@ fn Members(business: Membership, me: String) -> impl IntoView {
                     <button type="submit" class="primary">"Send invitation"</button>
                 </form>
             </section>
-        </Show>
-        <Show when=move || mine.may(Action::TransferOwnership)>
+        })}
+        {mine.may(Action::TransferOwnership).then(|| view! {
             <section class="card" aria-labelledby="owner-heading">
                 <h3 id="owner-heading">"Hand ownership on"</h3>
                 <form on:submit=transfer.clone()>
                     <div class="field">
                         <label for="heir">"New owner"</label>
-                        <select id="heir" on:change=move |ev| heir.set(event_target_value(&ev))>
+                        <select id="heir" on:change=set_from(heir)>
                             <option value="">"Choose a member"</option>
                             {move || members.get().and_then(Result::ok).unwrap_or_default().into_iter()
                                 .filter(|m| m.role != Role::Owner)
@@ -204,7 +203,7 @@ fn Members(business: Membership, me: String) -> impl IntoView {
                     <button type="submit">"Make owner"</button>
                 </form>
             </section>
-        </Show>
+        })}
     }
 }
 
@@ -229,14 +228,14 @@ fn MemberRow(
         <li class="member">
             <p class="member-email">{member.email.clone()}</p>
             {if manageable {
-                view! {
+                Either::Left(view! {
                     <form class="inline-form" on:submit=save>
                         <div class="field">
                             <label for=select_id.clone()>"Role"<span class="visually-hidden">{format!(" of {}", member.email)}</span></label>
-                            <select id=select_id on:change=move |ev| chosen.set(event_target_value(&ev))>
+                            <select id=select_id on:change=set_from(chosen)>
                                 {grantable.iter().map(|r| {
                                     let name = role_name(*r);
-                                    view! { <option value=name selected=move || chosen.get() == name>{role_label(*r)}</option> }
+                                    view! { <option value=name selected=chosen_is(chosen, name)>{role_label(*r)}</option> }
                                 }).collect_view()}
                             </select>
                         </div>
@@ -244,9 +243,9 @@ fn MemberRow(
                         <button type="button" aria-label=format!("Remove {}", member.email)
                             on:click=move |_| remove(for_remove.clone())>"Remove"</button>
                     </form>
-                }.into_any()
+                })
             } else {
-                view! { <p class="lead-meta">{role_label(member.role)}</p> }.into_any()
+                Either::Right(view! { <p class="lead-meta">{role_label(member.role)}</p> })
             }}
         </li>
     }
@@ -256,19 +255,16 @@ fn MemberRow(
 #[component]
 pub fn ApiKeys() -> impl IntoView {
     let account = load_account();
-    let query = use_query_map();
-    let business = Memo::new(move |_| {
-        account.get().and_then(|a| chosen_business(&a, query.with(|q| q.get("business"))))
-    });
+    let business = business_memo(account);
     view! {
         <Page title="API keys" signed_in=true account=account>
             <p>"A key lets your own programs read the leads, or work them, through Inlet's API: "
                <a href="/v1/openapi.json">"the API's description"</a>". Send it as "
                <code>"Authorization: Bearer inlet_…"</code>"."</p>
             {move || business.get().map(|b| if b.role.may(Action::ManageApiKeys) {
-                view! { <Keys business=b/> }.into_any()
+                Either::Left(view! { <Keys business=b/> })
             } else {
-                view! { <p>"Only the business's admins and owners manage its API keys."</p> }.into_any()
+                Either::Right(view! { <p>"Only the business's admins and owners manage its API keys."</p> })
             })}
         </Page>
     }
@@ -301,8 +297,7 @@ fn Keys(business: Membership) -> impl IntoView {
                 scope: Scope::parse(&scope.get()).unwrap_or(Scope::Read),
             };
             if let Err(errors) = request.check() {
-                let text: Vec<String> = errors.into_iter().map(|e| e.message).collect();
-                outcome.set(Some(Err(text.join(" "))));
+                outcome.set(Some(Err(joined(errors))));
                 return;
             }
             let (path, reload) = (path.clone(), reload.clone());
@@ -347,14 +342,14 @@ fn Keys(business: Membership) -> impl IntoView {
                 <div class="field">
                     <label for="key-name">"Name"</label>
                     <input id="key-name" type="text" maxlength="60" required aria-describedby="key-name-help"
-                        prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
+                        prop:value=value_of(name) on:input=set_from(name)/>
                     <p class="help" id="key-name-help">"Say which program holds it, e.g. \u{201c}CRM sync\u{201d}."</p>
                 </div>
                 <div class="field">
                     <label for="key-scope">"What it may do"</label>
-                    <select id="key-scope" on:change=move |ev| scope.set(event_target_value(&ev))>
+                    <select id="key-scope" on:change=set_from(scope)>
                         {Scope::ALL.into_iter().map(|s| view! {
-                            <option value=s.as_str() selected=move || scope.get() == s.as_str()>{s.label()}</option>
+                            <option value=s.as_str() selected=chosen_is(scope, s.as_str())>{s.label()}</option>
                         }).collect_view()}
                     </select>
                     <p class="help">"Read: leads and deliveries, and export. Read and write: also work leads, destinations and replays."</p>
@@ -372,10 +367,10 @@ fn Keys(business: Membership) -> impl IntoView {
         <section class="card" aria-labelledby="keys-heading">
             <h3 id="keys-heading">"Keys"</h3>
             {move || match keys.get() {
-                None => view! { <p role="status">"Loading the keys…"</p> }.into_any(),
-                Some(Err(message)) => view! { <p role="alert">{message}</p> }.into_any(),
-                Some(Ok(list)) if list.keys.is_empty() => view! { <p>"No keys yet."</p> }.into_any(),
-                Some(Ok(list)) => view! {
+                None => EitherOf4::A(view! { <p role="status">"Loading the keys…"</p> }),
+                Some(Err(message)) => EitherOf4::B(view! { <p role="alert">{message}</p> }),
+                Some(Ok(list)) if list.keys.is_empty() => EitherOf4::C(view! { <p>"No keys yet."</p> }),
+                Some(Ok(list)) => EitherOf4::D(view! {
                     <ul class="members">
                         {list.keys.into_iter().map(|key| {
                             let revoke = revoke.clone();
@@ -392,7 +387,7 @@ fn Keys(business: Membership) -> impl IntoView {
                             }
                         }).collect_view()}
                     </ul>
-                }.into_any(),
+                }),
             }}
         </section>
     }
