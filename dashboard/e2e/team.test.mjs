@@ -37,6 +37,12 @@ test("an invited member works the lead, a viewer only reads it, and a key reads 
       body: JSON.stringify({ kind: "email", to: [to], name: "Front desk" }),
     });
     if (added.status !== 201) throw new Error(`destination: ${added.status}`);
+    // And by SMS, which this installation has no provider for: that delivery fails, to send again.
+    const sms = await fetch(`/v1/tenants/${tenant}/forms/${id}/destinations`, {
+      method: "POST", headers: { "content-type": "application/json" },
+      body: JSON.stringify({ kind: "sms", to: "+14155552671", name: "Owner's phone" }),
+    });
+    if (sms.status !== 201) throw new Error(`sms destination: ${sms.status}`);
     return id;
   }, ownerAddress);
   // A visitor's lead, through the business's embed page.
@@ -68,9 +74,13 @@ test("an invited member works the lead, a viewer only reads it, and a key reads 
   await follow(member, await linkTo(memberAddress));
   await member.getByRole("link", { name: "Grace Hopper" }).click();
   await member.getByRole("heading", { level: 2, name: "Grace Hopper" }).waitFor();
+  const leadPage = member.url();
   // Its delivery, with the attempt that made it.
   await member.getByText("Front desk").waitFor();
   await eventually(() => member.locator(".attempts").first().textContent(), (t) => t.includes("Attempt 1") && t.includes("delivered"), "the delivery's attempt");
+  // A member may not send a delivery again; that is an admin's.
+  await member.getByText("SMS is not configured", { exact: false }).waitFor();
+  assert.equal(await member.getByRole("button", { name: "Send again to Owner's phone" }).count(), 0);
   await member.getByLabel("Status").selectOption("qualified");
   await member.getByRole("button", { name: "Save status" }).click();
   await eventually(() => status(member), (t) => t === "Status saved.", "the member saved the status");
@@ -100,8 +110,16 @@ test("an invited member works the lead, a viewer only reads it, and a key reads 
   await viewer.getByText(memberAddress).waitFor();
   assert.equal(await viewer.getByRole("button", { name: "Send invitation" }).count(), 0);
 
+  // The owner sends the failed delivery again from the lead's page: a second attempt is logged.
+  await owner.goto(leadPage);
+  await owner.getByRole("button", { name: "Send again to Owner's phone" }).click();
+  await eventually(() => status(owner), (t) => t.startsWith("Sent again"), "replayed");
+  await eventually(async () => { await owner.reload(); return owner.locator(".deliveries > li", { hasText: "Owner's phone" }).textContent(); },
+    (t) => t.includes("Attempt 2"), "the second attempt", 20_000);
+  await owner.getByRole("link", { name: "Team" }).click();
+
   // The owner makes the viewer a member.
-  await owner.reload();
+  await owner.getByRole("heading", { level: 1, name: "Team" }).waitFor();
   await owner.getByLabel(`Role of ${viewerAddress}`).selectOption("member");
   await owner.locator("li", { hasText: viewerAddress }).getByRole("button", { name: "Save role" }).click();
   await eventually(() => status(owner), (t) => t === `${viewerAddress} is now member.`, "the role changed");

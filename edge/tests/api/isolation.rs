@@ -73,7 +73,7 @@ fn table() -> Vec<Row> {
         row(
             "POST",
             "/v1/tenants/{t}/invitations",
-            Some(json!({"email": "probe@isolated.example", "role": "viewer"})),
+            Some(json!({"email": "probe@matrix-inside.example", "role": "viewer"})),
             Admin,
             Person,
         ),
@@ -106,7 +106,7 @@ fn table() -> Vec<Row> {
         row(
             "POST",
             "/v1/tenants/{t}/forms/{form}/destinations",
-            Some(json!({"kind": "email", "to": ["probe@isolated.example"]})),
+            Some(json!({"kind": "email", "to": ["probe@matrix-inside.example"]})),
             Admin,
             Write,
         ),
@@ -171,9 +171,9 @@ fn passed(answer: &Answer) -> bool {
 fn every_business_endpoint_refuses_outsiders_lower_roles_and_narrower_keys() {
     let app = TestApp::get();
     let ip = "198.51.100.71";
-    let (owner, account) = new_owner(app, ip, "Isolated", "owner@isolated.example");
+    let (owner, account) = new_owner(app, ip, "Isolated", "owner@matrix-inside.example");
     let t = account["businesses"][0]["tenant_id"].as_str().unwrap_or_default().to_owned();
-    let (stranger, theirs) = new_owner(app, ip, "Elsewhere", "owner@elsewhere.example");
+    let (stranger, theirs) = new_owner(app, ip, "Elsewhere", "owner@matrix-outside.example");
     let other = theirs["businesses"][0]["tenant_id"].as_str().unwrap_or_default().to_owned();
     let form_of = |cookie: &str, tenant: &str| {
         call(
@@ -206,7 +206,7 @@ fn every_business_endpoint_refuses_outsiders_lower_roles_and_narrower_keys() {
             cookie,
             "POST",
             &format!("/v1/tenants/{tenant}/forms/{form}/destinations"),
-            Some(&json!({"kind": "email", "to": ["desk@isolated.example"]})),
+            Some(&json!({"kind": "email", "to": ["desk@matrix-inside.example"]})),
         );
         assert_eq!(created.status, 201, "{}", created.body);
         created.json()["id"].as_str().unwrap_or_default().to_owned()
@@ -228,9 +228,9 @@ fn every_business_endpoint_refuses_outsiders_lower_roles_and_narrower_keys() {
         key(&owner, &t, "read_write"),
         key(&stranger, &other, "read_write"),
     );
-    let (viewer, _) = invited_member(app, ip, &owner, &t, "viewer@isolated.example", "viewer");
-    let (member, _) = invited_member(app, ip, &owner, &t, "member@isolated.example", "member");
-    let (admin, _) = invited_member(app, ip, &owner, &t, "admin@isolated.example", "admin");
+    let (viewer, _) = invited_member(app, ip, &owner, &t, "viewer@matrix-inside.example", "viewer");
+    let (member, _) = invited_member(app, ip, &owner, &t, "member@matrix-inside.example", "member");
+    let (admin, _) = invited_member(app, ip, &owner, &t, "admin@matrix-inside.example", "admin");
     let people = [
         (Level::Viewer, &viewer),
         (Level::Member, &member),
