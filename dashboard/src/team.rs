@@ -215,7 +215,13 @@ fn MemberRow(
     change: impl Fn(MemberSummary, Role) + Clone + Send + Sync + 'static,
     remove: impl Fn(MemberSummary) + Clone + Send + Sync + 'static,
 ) -> impl IntoView {
-    let chosen = RwSignal::new(role_name(member.role).to_owned());
+    // The member's role if one may grant it, else the first one may: never a choice the list lacks.
+    let start = if grantable.contains(&member.role) {
+        Some(member.role)
+    } else {
+        grantable.first().copied()
+    };
+    let chosen = RwSignal::new(start.map(role_name).unwrap_or_default().to_owned());
     let select_id = format!("role-{}", member.user_id);
     let (for_save, for_remove) = (member.clone(), member.clone());
     let save = move |ev: leptos::ev::SubmitEvent| {

@@ -251,8 +251,8 @@ pub async fn remove_member(
     if !remover.role.may_manage(target) {
         return Err(Problem::not_permitted().into());
     }
-    if !store::remove_member(ctx.db(), tenant, user).await? {
-        return Err(why_unchanged(ctx, tenant, user).await);
+    if !store::remove_member(ctx.db(), tenant, user, target).await? {
+        return Err(why_unchanged(ctx, tenant, user, target).await);
     }
     Ok(Reply::empty(204).no_store())
 }
@@ -273,8 +273,8 @@ pub async fn change_role(
     if !changer.role.may_manage(target) || !changer.role.may_grant(request.role) {
         return Err(Problem::not_permitted().into());
     }
-    if !store::change_role(ctx.db(), tenant, user, request.role).await? {
-        return Err(why_unchanged(ctx, tenant, user).await);
+    if !store::change_role(ctx.db(), tenant, user, target, request.role).await? {
+        return Err(why_unchanged(ctx, tenant, user, target).await);
     }
     member_list(ctx, tenant).await
 }
@@ -302,10 +302,13 @@ pub async fn transfer_ownership(
     member_list(ctx, tenant).await
 }
 
-/// Why a member's row did not change: they left meanwhile, or they are the last owner.
-async fn why_unchanged(ctx: &Context, tenant: &TenantId, user: &UserId) -> Failure {
+/// Why a member's row did not change: they left meanwhile, their role changed meanwhile (so the
+/// caller's right to act on it was judged on a role they no longer have: the caller asks again), or
+/// they are the last owner.
+async fn why_unchanged(ctx: &Context, tenant: &TenantId, user: &UserId, was: Role) -> Failure {
     match store::role_in(ctx.db(), tenant, user).await {
-        Ok(Some(_)) => Problem::last_owner().into(),
+        Ok(Some(role)) if role == was => Problem::last_owner().into(),
+        Ok(Some(_)) => Problem::member_changed().into(),
         Ok(None) => Problem::member_not_found().into(),
         Err(error) => error.into(),
     }

@@ -220,35 +220,45 @@ pub async fn list_members(
 const NOT_THE_LAST_OWNER: &str = "(role <> 'owner' OR (SELECT count(*) FROM members \
      WHERE tenant_id = ?1 AND role = 'owner') > 1)";
 
-/// Ends a person's membership; `false` if they were not a member or are the last owner.
+/// Ends a person's membership if their role is still `was` (the role the caller was allowed to act
+/// on); `false` if they are not a member with that role, or are the last owner.
 pub async fn remove_member(
     db: &D1Database,
     tenant_id: &TenantId,
     user_id: &UserId,
+    was: Role,
 ) -> Result<bool, StoreError> {
     let result = db
         .prepare(format!(
-            "DELETE FROM members WHERE tenant_id = ?1 AND user_id = ?2 AND {NOT_THE_LAST_OWNER}"
+            "DELETE FROM members WHERE tenant_id = ?1 AND user_id = ?2 AND role = ?3 \
+             AND {NOT_THE_LAST_OWNER}"
         ))
-        .bind(&[tenant_id.as_str().into(), user_id.as_str().into()])?
+        .bind(&[tenant_id.as_str().into(), user_id.as_str().into(), role_name(was).into()])?
         .run()
         .await?;
     Ok(changed(&result))
 }
 
-/// Gives a member another role; `false` if they are not a member or are the last owner.
+/// Gives a member another role if theirs is still `was` (the role the caller was allowed to act
+/// on); `false` if they are not a member with that role, or are the last owner.
 pub async fn change_role(
     db: &D1Database,
     tenant_id: &TenantId,
     user_id: &UserId,
+    was: Role,
     role: Role,
 ) -> Result<bool, StoreError> {
     let result = db
         .prepare(format!(
-            "UPDATE members SET role = ?3 WHERE tenant_id = ?1 AND user_id = ?2 \
+            "UPDATE members SET role = ?3 WHERE tenant_id = ?1 AND user_id = ?2 AND role = ?4 \
              AND {NOT_THE_LAST_OWNER}"
         ))
-        .bind(&[tenant_id.as_str().into(), user_id.as_str().into(), role_name(role).into()])?
+        .bind(&[
+            tenant_id.as_str().into(),
+            user_id.as_str().into(),
+            role_name(role).into(),
+            role_name(was).into(),
+        ])?
         .run()
         .await?;
     Ok(changed(&result))

@@ -242,6 +242,12 @@ impl Problem {
             .with_detail("Make another member the owner first.")
     }
 
+    /// A member whose role changed while the request that would change it was on its way.
+    pub fn member_changed() -> Problem {
+        Problem::new(409, "member_changed", "This member's role changed meanwhile.")
+            .with_detail("Read the members again and retry.")
+    }
+
     /// An ownership transfer to someone who is an owner already (or became one meanwhile).
     pub fn already_owner() -> Problem {
         Problem::new(409, "already_owner", "That member is an owner already.")
@@ -331,6 +337,7 @@ pub fn all_examples() -> Vec<Problem> {
         Problem::member_not_found(),
         Problem::last_owner(),
         Problem::already_owner(),
+        Problem::member_changed(),
         Problem::api_key_invalid(),
         Problem::api_key_not_found(),
         Problem::lead_not_found(),
