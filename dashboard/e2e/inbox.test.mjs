@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { API, LeadForm, axeViolations, eventually, launch, newPage } from "../../widget/e2e/support.mjs";
-import { assertFitsAPhone, signUp } from "./support.mjs";
+import { assertFitsAPhone, sendOnEmbed, signUp } from "./support.mjs";
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -29,17 +29,9 @@ test("a new lead appears in the open inbox, and the owner works it", async () =>
   });
 
   // A visitor on the business's embed page.
-  const visitor = await newPage(browser);
-  await visitor.goto(`${API}/embed/${formId}`);
-  const form = new LeadForm(visitor);
-  await form.ready("Send");
-  await form.input("Your name *").fill("Ada <b>Bold</b> Lovelace");
-  await form.input("Email *").fill("ada.inbox@example.com");
-  await form.input("How can we help?").fill("Storm took half the ridge tiles.");
-  await form.input("I agree that Tidewater Roofing may contact me about my request. *").check();
-  await form.takeTimeLikeAPerson();
-  await visitor.getByRole("button", { name: "Send" }).click();
-  await eventually(() => form.status(), (t) => t.startsWith("Thank you"), "the visitor's confirmation");
+  const visitor = await sendOnEmbed(browser, formId, "Tidewater Roofing", {
+    name: "Ada <b>Bold</b> Lovelace", email: "ada.inbox@example.com", message: "Storm took half the ridge tiles.",
+  });
   const sentAt = Date.now();
 
   // The open inbox shows it without a reload, within 2 seconds.

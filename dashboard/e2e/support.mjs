@@ -1,7 +1,7 @@
 // What the dashboard's browser tests share: reading the emails the Worker sent to the local
 // mailbox, and signing a business up and in through the emailed link, as a person does.
 import assert from "node:assert/strict";
-import { API, eventually } from "../../widget/e2e/support.mjs";
+import { API, LeadForm, eventually, newPage } from "../../widget/e2e/support.mjs";
 
 const MAILBOX = process.env.INLET_MAILBOX_URL;
 
@@ -39,4 +39,21 @@ export async function assertFitsAPhone(page, name) {
   assert.ok(overflow <= 0, `the ${name} page is ${overflow}px wider than a phone`);
   await page.screenshot({ path: `target/dashboard-${name}-phone.png`, fullPage: true });
   await page.setViewportSize({ width: 1280, height: 800 });
+}
+
+/** A visitor sends a lead on the business's iframe embed page, as a person would, and waits for
+ * the confirmation; returns the visitor's page. `business` names the consent's business. */
+export async function sendOnEmbed(browser, formId, business, { name, email, message }) {
+  const visitor = await newPage(browser);
+  await visitor.goto(`${API}/embed/${formId}`);
+  const form = new LeadForm(visitor);
+  await form.ready("Send");
+  await form.input("Your name *").fill(name);
+  await form.input("Email *").fill(email);
+  if (message) await form.input("How can we help?").fill(message);
+  await form.input(`I agree that ${business} may contact me about my request. *`).check();
+  await form.takeTimeLikeAPerson();
+  await visitor.getByRole("button", { name: "Send" }).click();
+  await eventually(() => form.status(), (t) => t.startsWith("Thank you"), "the visitor's confirmation");
+  return visitor;
 }

@@ -5,8 +5,8 @@
 // on every page, and the team page at phone width.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { API, LeadForm, axeViolations, eventually, launch, newPage } from "../../widget/e2e/support.mjs";
-import { assertFitsAPhone, follow, linkTo, signUp } from "./support.mjs";
+import { API, axeViolations, eventually, launch, newPage } from "../../widget/e2e/support.mjs";
+import { assertFitsAPhone, follow, linkTo, sendOnEmbed, signUp } from "./support.mjs";
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -46,16 +46,9 @@ test("an invited member works the lead, a viewer only reads it, and a key reads 
     return id;
   }, ownerAddress);
   // A visitor's lead, through the business's embed page.
-  const visitor = await newPage(browser);
-  await visitor.goto(`${API}/embed/${formId}`);
-  const form = new LeadForm(visitor);
-  await form.ready("Send");
-  await form.input("Your name *").fill("Grace Hopper");
-  await form.input("Email *").fill("grace.team@example.com");
-  await form.input("I agree that Harbour Plumbing may contact me about my request. *").check();
-  await form.takeTimeLikeAPerson();
-  await visitor.getByRole("button", { name: "Send" }).click();
-  await eventually(() => form.status(), (t) => t.startsWith("Thank you"), "the visitor's confirmation");
+  const visitor = await sendOnEmbed(browser, formId, "Harbour Plumbing", {
+    name: "Grace Hopper", email: "grace.team@example.com",
+  });
 
   // The owner invites two people from the team page.
   await owner.getByRole("link", { name: "Team" }).click();
@@ -77,7 +70,7 @@ test("an invited member works the lead, a viewer only reads it, and a key reads 
   const leadPage = member.url();
   // Its delivery, with the attempt that made it.
   await member.getByText("Front desk").waitFor();
-  await eventually(() => member.locator(".attempts").first().textContent(), (t) => t.includes("Attempt 1") && t.includes("delivered"), "the delivery's attempt");
+  await eventually(() => member.locator(".deliveries > li", { hasText: "Front desk" }).textContent(), (t) => t.includes("Attempt 1") && t.includes("delivered"), "the delivery's attempt");
   // A member may not send a delivery again; that is an admin's.
   await member.getByText("SMS is not configured", { exact: false }).waitFor();
   assert.equal(await member.getByRole("button", { name: "Send again to Owner's phone" }).count(), 0);
