@@ -1,10 +1,11 @@
-//! The widget's two calls to the edge: read a form's definition, send a submission.
+//! The widget's calls to the edge: renew a form token, send a submission. (The loader fetches the
+//! form's definition, in parallel with the wasm; `read_json_str` reads it.)
 //!
 //! Answers are parsed by the browser's `JSON.parse` and read with `js_value`, and submissions written
 //! with `json`, rather than by serde_json, which would add tens of KB to the wasm.
 
 use gloo_net::http::{Request, Response};
-use inlet_shared::{FieldError, FormDefinition, LeadSubmission};
+use inlet_shared::{FieldError, LeadSubmission};
 use serde::Deserialize;
 
 /// The edge's base URL, e.g. `https://inlet.example.com`. Invariant: no trailing slash.
@@ -38,17 +39,6 @@ struct ProblemBody {
 impl Api {
     pub fn new(base: &str) -> Api {
         Api { base: base.trim_end_matches('/').to_owned() }
-    }
-
-    /// The definition, and the token that lets the edge time how long the visitor took.
-    pub async fn form(&self, form_id: &str) -> Option<(FormDefinition, Option<String>)> {
-        let response =
-            Request::get(&format!("{}/v1/forms/{form_id}", self.base)).send().await.ok()?;
-        if !response.ok() {
-            return None;
-        }
-        let token = response.headers().get("inlet-form-token");
-        Some((read_json(response).await?, token))
     }
 
     /// A renewed token in exchange for the one held (see the edge's `spam::renewed_token`): `Err` if

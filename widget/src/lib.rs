@@ -26,10 +26,10 @@ use state::{FormState, Pending};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
-/// What the loader passes, read from the `<script>` tag's `data-*` attributes and the page.
+/// What the loader passes: what it read from the `<script>` tag's `data-*` attributes and the page,
+/// and the form's definition, which it asked the edge for while the wasm was on its way.
 #[derive(Debug, Deserialize)]
 struct MountOptions {
-    form: String,
     api: String,
     #[serde(default)]
     frame: bool,
@@ -38,44 +38,38 @@ struct MountOptions {
     /// `data-locale`, else the page's `lang`.
     #[serde(default)]
     locale: String,
+    /// The edge's answer to `GET /v1/forms/{form}`, as text; absent if it could not be had.
+    #[serde(default)]
+    definition: Option<String>,
+    /// The token served with it, which lets the edge time how long the visitor took.
+    #[serde(default)]
+    token: Option<String>,
 }
 
-/// Loads the form's definition and renders it into `container`. Failures show a sentence, never a
-/// blank, and never throw into the host page.
+/// Renders the form the loader fetched into `container`. Failures show a sentence, never a blank, and
+/// never throw into the host page.
 #[wasm_bindgen]
 pub fn mount(container: web_sys::HtmlElement, options: JsValue) {
     console_error_panic_hook::set_once();
-    // Leptos' executor is normally set up by `mount_to`; this task runs before it. A second call (a
-    // second form on the page) returns an error that means "already done".
-    let _ = any_spawner::Executor::init_wasm_bindgen();
-    let options: MountOptions = match js_value::from_value(options) {
-        Some(options) => options,
-        None => return container.set_text_content(Some(Locale::En.text().load_failure)),
+    let Some(options) = js_value::from_value::<MountOptions>(options) else {
+        return container.set_text_content(Some(Locale::En.text().load_failure));
     };
     let locale = Locale::negotiate(&options.locale);
-    spawn_local(async move {
-        let api = Api::new(&options.api);
-        let loaded = api.form(&options.form).await;
-        container.set_attribute("aria-busy", "false").ok();
-        match loaded {
-            Some((definition, token)) => {
-                let context = page_context(options.frame);
-                let outbox = Outbox::new(&options.api, &definition.id);
-                let token_received = now_ms().to_string();
-                let props = Setup {
-                    api,
-                    outbox,
-                    context,
-                    hidden: options.hidden,
-                    locale,
-                    token,
-                    token_received,
-                };
-                mount_to(container, move || view! { <LeadForm definition setup=props /> }).forget();
-            }
-            None => container.set_text_content(Some(locale.text().load_failure)),
-        }
-    });
+    container.set_attribute("aria-busy", "false").ok();
+    let definition = options.definition.as_deref().and_then(api::read_json_str::<FormDefinition>);
+    let Some(definition) = definition else {
+        return container.set_text_content(Some(locale.text().load_failure));
+    };
+    let props = Setup {
+        api: Api::new(&options.api),
+        outbox: Outbox::new(&options.api, &definition.id),
+        context: page_context(options.frame),
+        hidden: options.hidden,
+        locale,
+        token: options.token,
+        token_received: now_ms().to_string(),
+    };
+    mount_to(container, move || view! { <LeadForm definition setup=props /> }).forget();
 }
 
 /// Everything the form needs besides its definition.

@@ -10,16 +10,30 @@ use std::process::Command;
 
 pub fn widget(tools: &Tools) -> Result {
     let root = root();
-    leptos_app(tools, "inlet-widget", &root.join("www/pkg"))?;
-    // The loader and the iframe resizer are classic scripts a host page loads directly: minified, they
-    // stay under 1 KB compressed.
-    for script in ["widget.js", "frame.js"] {
-        run(Command::new(tools.esbuild())
-            .arg(root.join("widget/loader").join(script))
-            .args(["--minify", "--target=es2020", "--log-level=warning"])
-            .arg(format!("--outfile={}", root.join("www").join(script).display())))?;
-    }
-    Ok(())
+    // The glue is not served on its own: it is bundled into the loader below, so the wasm is the only
+    // file of the widget's in `www/pkg`.
+    let staging = root.join("target/widget-pkg");
+    leptos_app(tools, "inlet-widget", &staging)?;
+    let pkg = root.join("www/pkg");
+    std::fs::create_dir_all(&pkg).map_err(|e| format!("{}: {e}", pkg.display()))?;
+    let wasm = "inlet_widget_bg.wasm";
+    std::fs::copy(staging.join(wasm), pkg.join(wasm)).map_err(|e| format!("{wasm}: {e}"))?;
+    let _ = std::fs::remove_file(pkg.join("inlet_widget.js"));
+    // The loader and the iframe resizer are the classic scripts a host page loads. The loader carries
+    // the glue (one file, so the wasm and the form's definition are asked for as soon as it runs); the
+    // glue's `import.meta.url` only finds the wasm when it is not given one, and the loader always is.
+    let (loader, frame) =
+        (root.join("widget/loader/widget.js"), root.join("widget/loader/frame.js"));
+    run(Command::new(tools.esbuild())
+        .arg(&loader)
+        .args(["--bundle", "--format=iife", "--minify", "--target=es2020", "--log-level=warning"])
+        .arg("--log-override:empty-import-meta=silent")
+        .arg(format!("--alias:inlet-glue={}", staging.join("inlet_widget.js").display()))
+        .arg(format!("--outfile={}", root.join("www/widget.js").display())))?;
+    run(Command::new(tools.esbuild())
+        .arg(&frame)
+        .args(["--minify", "--target=es2020", "--log-level=warning"])
+        .arg(format!("--outfile={}", root.join("www/frame.js").display())))
 }
 
 /// The dashboard, into `www/app/pkg`; its page, script and stylesheet are in `www/app`.
@@ -178,12 +192,7 @@ pub const DASHBOARD_BUDGET_KIB: f64 = 250.0;
 pub fn print_sizes() -> Result {
     let widget = print_group(
         "widget (KiB)",
-        &[
-            "www/widget.js",
-            "www/widget.css",
-            "www/pkg/inlet_widget.js",
-            "www/pkg/inlet_widget_bg.wasm",
-        ],
+        &["www/widget.js", "www/widget.css", "www/pkg/inlet_widget_bg.wasm"],
         "total on the wire",
     )?;
     let widget = print_budget(widget, WIDGET_BUDGET_KIB);

@@ -1,7 +1,8 @@
 //! A small static server for `examples/`, on its own origin as a customer's site would be. In HTML
 //! pages it replaces `__INLET_API__` with the Worker's URL (so the examples follow whatever port the
 //! Worker got), and `__INLET_FORM__` and `__INLET_LOCALE__` with the `form` and `locale` query
-//! parameters (default `demo` and none), so one page can show any form.
+//! parameters (default `demo` and none), so one page can show any form, and `__INLET_HEIGHT__` with
+//! `height` (default `40em`), the room a page reserves for the form.
 
 use crate::Result;
 use std::io::{BufRead, BufReader, Write};
@@ -68,6 +69,7 @@ fn answer(mut stream: TcpStream, dir: &Path, api_url: &str) -> std::io::Result<(
                         .replace("__INLET_API__", api_url)
                         .replace("__INLET_FORM__", &param("form", "demo"))
                         .replace("__INLET_LOCALE__", &param("locale", ""))
+                        .replace("__INLET_HEIGHT__", &param("height", "40em"))
                         .into_bytes()
                 } else {
                     bytes

@@ -5,6 +5,7 @@
 pub mod bench;
 pub mod bench_forwarding;
 pub mod bench_inbox;
+pub mod bench_widget;
 pub mod build;
 pub mod examples;
 pub mod http;

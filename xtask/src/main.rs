@@ -32,6 +32,9 @@ usage: cargo xtask <task>
   bench-inbox   build, then seed one business with 100,000 leads and print the inbox's medians and
                 p95s (first page, filtered, search, deep cursor), the Argon2id cost in workerd and
                 the dashboard's bytes
+  bench-widget  build, then load the demo form in throttled Chromium (4x CPU, 1.6 Mbit/s, 150 ms
+                round trips) by script tag, by iframe and as hand-written JS, and print time to
+                interactive, bytes on the wire and layout shift (medians; INLET_BENCH_RUNS, default 9)
   fuzz          fuzz shared's parsing for INLET_FUZZ_SECONDS (default 60) with cargo-fuzz
   sizes         build, then print the widget's bytes on the wire and the Worker's upload size
   deploy-check  build, then `wrangler deploy --dry-run` into target/deploy-dry-run (no account needed)
@@ -58,6 +61,10 @@ fn main() -> ExitCode {
             .setup(false)
             .and_then(|()| build_all(&tools))
             .and_then(|()| xtask::bench_inbox::run(&tools)),
+        "bench-widget" => tools
+            .setup(true)
+            .and_then(|()| build_all(&tools))
+            .and_then(|()| xtask::bench_widget::run(&tools)),
         "fuzz" => {
             tools.setup_fuzz().and_then(|()| fuzz(&tools, env_seconds("INLET_FUZZ_SECONDS", 60)?))
         }
@@ -89,6 +96,11 @@ fn main() -> ExitCode {
 }
 
 fn build_all(tools: &Tools) -> Result {
+    // For iterating on tests and benchmarks: the last build, as it is.
+    if std::env::var_os("INLET_SKIP_BUILD").is_some() {
+        eprintln!("INLET_SKIP_BUILD is set: using the last build");
+        return Ok(());
+    }
     build::widget(tools)?;
     build::dashboard(tools)?;
     build::edge(tools)
