@@ -77,8 +77,11 @@ const edge = http.createServer((request, response) => {
   if (asset) {
     return sendCompressed(response, 200, { ...headers, "content-type": TYPES[extname(asset)] || "application/octet-stream" }, readFileSync(asset), asset);
   }
-  // Everything else is the Worker's.
-  const upstream = http.request(WORKER + request.url, { method: request.method, headers: { ...request.headers, host: new URL(WORKER).host } }, (answer) => {
+  // Everything else is the Worker's. In production this origin is the Worker's own, so a request from
+  // its own pages (the iframe embed) names the Worker's origin.
+  const forwarded = { ...request.headers, host: new URL(WORKER).host };
+  if (forwarded.origin === EDGE) forwarded.origin = new URL(WORKER).origin;
+  const upstream = http.request(WORKER + request.url, { method: request.method, headers: forwarded }, (answer) => {
     const chunks = [];
     answer.on("data", (chunk) => chunks.push(chunk));
     answer.on("end", () => {
@@ -175,6 +178,8 @@ async function measure(variant) {
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (error) => errors.push(error.message));
+  const console = [];
+  page.on("console", (message) => message.type() !== "log" && console.push(message.text()));
   const cdp = await context.newCDPSession(page);
   await cdp.send("Network.enable");
   await cdp.send("Network.setCacheDisabled", { cacheDisabled: true });
@@ -201,7 +206,9 @@ async function measure(variant) {
     height: document.querySelector("inlet-form")?.getBoundingClientRect().height,
   }));
   await context.close();
-  if (at === null) throw new Error(`${variant.name}: the form never became interactive (${errors.join("; ") || "no script error"})`);
+  if (at === null) {
+    throw new Error(`${variant.name}: the form never became interactive (${[...errors, ...console].join("; ") || "no script error"})`);
+  }
   if (errors.length) throw new Error(`${variant.name}: ${errors.join("; ")}`);
 
   const all = [...requests.values()].filter((r) => r.end !== undefined);

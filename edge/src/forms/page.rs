@@ -6,6 +6,9 @@ use crate::http::html::escape_html as escape;
 
 /// The page a site embeds with `<iframe src="https://HOST/embed/FORM_ID">`. It loads the same widget
 /// as the script-tag embed, in frame mode, where the widget reports its height to the parent page.
+/// The page asks for the wasm and the form's definition itself, alongside the loader, so neither waits
+/// for the loader to run; the loader's own requests for them are answered by these (same URL, same
+/// CORS mode).
 pub fn embed_page(form_id: &str, title: &str, lang: &str) -> String {
     format!(
         r#"<!doctype html>
@@ -15,6 +18,8 @@ pub fn embed_page(form_id: &str, title: &str, lang: &str) -> String {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
 <link rel="stylesheet" href="/embed.css">
+<link rel="preload" href="/pkg/inlet_widget_bg.wasm" as="fetch" crossorigin>
+<link rel="preload" href="/v1/forms/{form_id}" as="fetch" crossorigin>
 </head>
 <body>
 <main>
