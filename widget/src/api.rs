@@ -2,11 +2,15 @@
 //! form's definition, in parallel with the wasm; `read_json_str` reads it.)
 //!
 //! Answers are parsed by the browser's `JSON.parse` and read with `js_value`, and submissions written
-//! with `json`, rather than by serde_json, which would add tens of KB to the wasm.
+//! with `json`, rather than by serde_json, which would add tens of KB to the wasm. Requests go through
+//! the browser's `fetch` directly: a wrapper's builder and error types cost the wasm more than the few
+//! calls here.
 
-use gloo_net::http::{Request, Response};
 use inlet_shared::{FieldError, LeadSubmission};
 use serde::Deserialize;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{RequestInit, Response};
 
 /// The edge's base URL, e.g. `https://inlet.example.com`. Invariant: no trailing slash.
 #[derive(Debug, Clone)]
@@ -50,8 +54,8 @@ impl Api {
     ) -> Result<Option<String>, ()> {
         let previous = String::from(js_sys::encode_uri_component(previous.unwrap_or_default()));
         let url = format!("{}/v1/forms/{form_id}/token?previous={previous}", self.base);
-        let response = Request::get(&url).send().await.map_err(|_| ())?;
-        Ok(if response.ok() { response.headers().get("inlet-form-token") } else { None })
+        let response = fetch(&url, &RequestInit::new()).await.ok_or(())?;
+        Ok(if response.ok() { header(&response, "inlet-form-token") } else { None })
     }
 
     pub async fn submit(
@@ -61,19 +65,22 @@ impl Api {
         submission: &LeadSubmission,
     ) -> SubmitOutcome {
         let url = format!("{}/v1/forms/{form_id}/leads", self.base);
-        let request = crate::json::to_string(submission).and_then(|body| {
-            Request::post(&url)
-                .header("content-type", "application/json")
-                .header("idempotency-key", idempotency_key)
-                .body(body)
-                .ok()
-        });
-        let Some(request) = request else { return SubmitOutcome::Refused(String::new()) };
-        let Ok(response) = request.send().await else {
+        let Some(body) = crate::json::to_string(submission) else {
+            return SubmitOutcome::Refused(String::new());
+        };
+        let init = RequestInit::new();
+        init.set_method("POST");
+        init.set_body(&JsValue::from_str(&body));
+        let headers = js_sys::Array::of2(
+            &js_sys::Array::of2(&"content-type".into(), &"application/json".into()),
+            &js_sys::Array::of2(&"idempotency-key".into(), &idempotency_key.into()),
+        );
+        init.set_headers(&headers);
+        let Some(response) = fetch(&url, &init).await else {
             return SubmitOutcome::Retry { retry_after: None };
         };
         let status = response.status();
-        let retry_after = response.headers().get("retry-after").and_then(|v| v.trim().parse().ok());
+        let retry_after = header(&response, "retry-after").and_then(|v| v.trim().parse().ok());
         match status {
             200..=299 => SubmitOutcome::Created,
             408 | 429 | 500..=599 => SubmitOutcome::Retry { retry_after },
@@ -88,9 +95,20 @@ impl Api {
     }
 }
 
+/// The browser's `fetch`; `None` if there was no answer (offline, refused, blocked).
+async fn fetch(url: &str, init: &RequestInit) -> Option<Response> {
+    let promise = web_sys::window()?.fetch_with_str_and_init(url, init);
+    JsFuture::from(promise).await.ok()?.dyn_into().ok()
+}
+
+fn header(response: &Response, name: &str) -> Option<String> {
+    response.headers().get(name).ok().flatten()
+}
+
 /// Reads a JSON body through the browser's parser.
 pub async fn read_json<T: serde::de::DeserializeOwned>(response: Response) -> Option<T> {
-    read_json_str(&response.text().await.ok()?)
+    let text = JsFuture::from(response.text().ok()?).await.ok()?.as_string()?;
+    read_json_str(&text)
 }
 
 pub fn read_json_str<T: serde::de::DeserializeOwned>(text: &str) -> Option<T> {

@@ -178,9 +178,10 @@ impl Size {
     }
 }
 
-/// What a visitor may download for the widget (loader, stylesheet, glue, wasm), brotli, in KiB: the
-/// size of a minimal Leptos lead form (../shared/TOOLCHAIN.md), which the widget must not outgrow.
-pub const WIDGET_BUDGET_KIB: f64 = 81.5;
+/// What a visitor may download for the widget (loader with its glue, stylesheet, wasm), brotli, in
+/// KiB. It started as the size of a minimal Leptos lead form (81.5, ../shared/TOOLCHAIN.md) and comes
+/// down as changes pay (77.4 measured when it was set); issue 12 asks for 64.
+pub const WIDGET_BUDGET_KIB: f64 = 78.0;
 
 /// What a person downloads for the dashboard's first page (page, script, stylesheet, glue, wasm),
 /// brotli, in KiB: the issue's ceiling for a business's app.
