@@ -3,6 +3,7 @@
 //! D1, and the examples' static server).
 
 pub mod bench;
+pub mod bench_edge;
 pub mod bench_forwarding;
 pub mod bench_inbox;
 pub mod bench_widget;

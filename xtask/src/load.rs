@@ -9,6 +9,17 @@ pub fn client() -> ureq::Agent {
     ureq::Agent::config_builder().http_status_as_error(false).build().into()
 }
 
+/// [`client`], keeping up to `connections` connections to each host open between requests, for a
+/// benchmark that measures the server rather than TCP set-up (ureq's pool keeps 3 per host).
+pub fn keep_alive_client(connections: usize) -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_idle_connections(connections * 4)
+        .max_idle_connections_per_host(connections)
+        .build()
+        .into()
+}
+
 /// Calls `job` once with each number in `0..jobs`, from `threads` threads at a time, and returns once
 /// every call has.
 pub fn spread(threads: usize, jobs: usize, job: impl Fn(usize) + Sync) {

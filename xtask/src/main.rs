@@ -35,6 +35,9 @@ usage: cargo xtask <task>
   bench-widget  build, then load the demo form in throttled Chromium (4x CPU, 1.6 Mbit/s, 150 ms
                 round trips) by script tag, by iframe and as hand-written JS, and print time to
                 interactive, bytes on the wire and layout shift (medians; INLET_BENCH_RUNS, default 9)
+  bench-edge    build the Worker, then run it and a minimal JavaScript Worker doing the same work in
+                workerd without wrangler's proxy, and print requests, req/s, p50 and p99 of /health,
+                the demo form and a submission on each, with the ratios Inlet / JavaScript
   fuzz          fuzz shared's parsing for INLET_FUZZ_SECONDS (default 60) with cargo-fuzz
   sizes         build, then print the widget's bytes on the wire and the Worker's upload size
   deploy-check  build, then `wrangler deploy --dry-run` into target/deploy-dry-run (no account needed)
@@ -65,6 +68,10 @@ fn main() -> ExitCode {
             .setup(true)
             .and_then(|()| build_all(&tools))
             .and_then(|()| xtask::bench_widget::run(&tools)),
+        "bench-edge" => tools
+            .setup(false)
+            .and_then(|()| build::edge(&tools))
+            .and_then(|()| xtask::bench_edge::run(&tools)),
         "fuzz" => {
             tools.setup_fuzz().and_then(|()| fuzz(&tools, env_seconds("INLET_FUZZ_SECONDS", 60)?))
         }

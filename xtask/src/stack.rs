@@ -663,7 +663,8 @@ fn every_kind_definition() -> serde_json::Value {
     })
 }
 
-fn demo_definition(id: &str) -> serde_json::Value {
+/// The demo's form definition under the id `id` (contact details, a message and consent).
+pub fn demo_definition(id: &str) -> serde_json::Value {
     serde_json::json!({
         "id": id,
         "title": "Request a free roof inspection",
