@@ -6,6 +6,7 @@
 //! shows at its first request, `/health` included. An optional provider that is not set up is not an
 //! error: it is [`NotConfigured`], and a delivery that needs it says so in the delivery log.
 
+use wasm_bindgen::JsValue;
 use worker::{D1Database, Env, Fetcher, ObjectNamespace, Queue};
 
 const SECRET: &str = "INLET_SECRET";
@@ -117,15 +118,14 @@ fn error(name: &'static str, problem: impl Into<String>) -> ConfigError {
 }
 
 impl Config {
-    /// Reads every setting from the Worker's secrets, then its variables (local development passes
-    /// both as variables).
+    /// Reads every setting from the Worker's secrets and variables, which the runtime hands over
+    /// alike, as string properties of `env` (local development passes secrets as variables).
+    ///
+    /// One property read per setting: workers-rs's `Env::secret` and `Env::var` each check the
+    /// value's constructor by name and format an error for a missing one, and trying one, then the
+    /// other, cost several round trips into JavaScript per setting.
     pub fn from_env(env: &Env) -> Result<Config, ConfigError> {
-        Config::read(&|name| {
-            env.secret(name)
-                .map(|s| s.to_string())
-                .or_else(|_| env.var(name).map(|v| v.to_string()))
-                .ok()
-        })
+        Config::read(&|name| js_sys::Reflect::get(env, &JsValue::from_str(name)).ok()?.as_string())
     }
 
     /// Reads every setting through `lookup`; a value that is empty or blank counts as unset.

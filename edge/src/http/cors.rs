@@ -45,6 +45,16 @@ pub fn is_allowed(origin: &str, allowed: &[String], own_origin: &str) -> bool {
         })
 }
 
+/// The origin of a request's URL as the runtime writes it (WHATWG-serialised: host lower-case, no
+/// default port): its scheme and authority, without any user information. What `Url::origin` gives,
+/// without parsing the whole URL again on every request.
+pub fn origin_of(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return String::new() };
+    let authority = rest.find(['/', '?', '#']).map_or(rest, |end| &rest[..end]);
+    let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    format!("{scheme}://{host}")
+}
+
 /// The `Origin` of a browser request that passed a form's allow-list, or none for other clients.
 #[derive(Debug)]
 pub struct BrowserOrigin(Option<String>);
@@ -53,7 +63,7 @@ impl BrowserOrigin {
     /// Refuses (`403`) a browser on a site `allowed` does not list.
     pub fn check(req: &Request, allowed: &[String]) -> Result<BrowserOrigin, Failure> {
         let Some(origin) = header(req, "origin")? else { return Ok(BrowserOrigin(None)) };
-        let own_origin = req.url()?.origin().ascii_serialization();
+        let own_origin = origin_of(&req.inner().url());
         if is_allowed(&origin, allowed, &own_origin) {
             Ok(BrowserOrigin(Some(origin)))
         } else {
@@ -105,6 +115,21 @@ mod tests {
         check("https://example.com/path", None);
         check("https://user@example.com", None);
         check("", None);
+    }
+
+    #[test]
+    fn a_request_urls_origin_is_what_url_says_it_is() {
+        for url in [
+            "https://api.inlet.example/v1/forms/demo",
+            "http://127.0.0.1:8787/v1/forms/demo/leads?x=1",
+            "https://api.inlet.example",
+            "https://user:secret@api.inlet.example:8443/path#f",
+            "http://[::1]:8787/health",
+            "https://xn--bcher-kva.example/a@b",
+        ] {
+            let parsed = url::Url::parse(url).expect("a URL");
+            assert_eq!(origin_of(parsed.as_str()), parsed.origin().ascii_serialization(), "{url}");
+        }
     }
 
     #[test]
