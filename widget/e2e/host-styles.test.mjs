@@ -112,7 +112,10 @@ test("the room the loader reserves holds on the hostile page until the form arri
   // Hold the wasm back: until it arrives, the forms are empty boxes of the reserved height.
   let release;
   const released = new Promise((resolve) => { release = resolve; });
-  await page.route("**/pkg/inlet_widget_bg.wasm", async (route) => { await released; await route.continue(); });
+  let downloads = 0;
+  await page.route("**/pkg/inlet_widget_bg.wasm", async (route) => { downloads += 1; await released; await route.continue(); });
+  const definitions = [];
+  page.on("request", (request) => { if (/\/v1\/forms\/[^/]+$/.test(new URL(request.url()).pathname)) definitions.push(request.url()); });
   await page.goto(`${EXAMPLES}/hostile-styles.html`);
   const hosts = page.locator(HOST);
   const heights = () => hosts.evaluateAll((all) => all.map((host) => ({
@@ -123,8 +126,11 @@ test("the room the loader reserves holds on the hostile page until the form arri
   const reserved = await eventually(heights, (h) => h.length === 2 && h.every((s) => s.padding === "0px"), "the widget's styles apply");
   // 24em of the widget's own font (the visitor's default, 16px), and the second tag's data-height="30rem".
   assert.deepEqual(reserved.map((s) => s.height), [384, 300]);
+  // The forms' definitions were asked for while the wasm was still on its way, not after it.
+  assert.equal(definitions.length, 2, `definitions requested before the wasm arrived: ${definitions.join(", ")}`);
   release();
   for (const host of await hosts.all()) await new LeadForm(host).ready();
+  assert.equal(downloads, 1, "the page's two forms share one download of the widget");
   const settled = await hosts.evaluateAll((all) => all.map((host) => getComputedStyle(host).minHeight));
   // The loader's guess is dropped once the form is in; a data-height (the form builder's measure) stays.
   assert.deepEqual(settled, ["auto", "300px"], "the guessed reservation is dropped once the form is in, a data-height kept");
