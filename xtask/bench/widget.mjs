@@ -61,7 +61,13 @@ const floor = Buffer.from(
 
 /** A file under `dir` for a URL path, or null (no way out of `dir`). */
 function file(dir, path) {
-  const relative = normalize(decodeURIComponent(path)).replace(/^\/+/, "");
+  let decoded;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    return null; // A malformed escape is no file of ours.
+  }
+  const relative = normalize(decoded).replace(/^\/+/, "");
   if (relative.startsWith("..")) return null;
   const full = join(dir, relative);
   return existsSync(full) && statSync(full).isFile() ? full : null;
