@@ -21,7 +21,8 @@ use wasm_bindgen::prelude::wasm_bindgen;
 /// Runs when the module loads: mounts the app on the page's `<body>`.
 #[wasm_bindgen(start)]
 pub fn start() {
-    console_error_panic_hook::set_once();
+    // No panic hook: the browser build traps at once on a panic, without a message to print
+    // (`xtask/src/build.rs`).
     leptos::mount::mount_to_body(App);
 }
 

@@ -50,11 +50,8 @@ struct MountOptions {
 /// never throw into the host page.
 #[wasm_bindgen]
 pub fn mount(container: web_sys::HtmlElement, options: JsValue) {
-    // A panic is reported without its message: formatting one (console_error_panic_hook) cost the
-    // wasm 0.5 KiB brotli. With panic = "abort" the wasm then traps, and this form stops.
-    std::panic::set_hook(Box::new(|_| {
-        web_sys::console::error_1(&"Inlet's form stopped: an internal error.".into());
-    }));
+    // The browser build has no panic messages: a panic traps at once (`xtask/src/build.rs`), this
+    // form stops, and the loader's `catch` shows the sentence for a form that could not be loaded.
     let Some(options) = js_value::from_value::<MountOptions>(options) else {
         return container.set_text_content(Some(Locale::En.text().load_failure));
     };

@@ -46,6 +46,16 @@ usage: cargo xtask <task>
 ";
 
 fn main() -> ExitCode {
+    // rustc runs this binary as the linker of the browser builds (`build::leptos_app`).
+    if std::env::var_os(build::LINKER_ENV).is_some() {
+        return match build::link_browser_wasm(std::env::args_os().skip(1)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => {
+                eprintln!("xtask as the browser builds' linker: {message}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let task = std::env::args().nth(1).unwrap_or_default();
     let tools = Tools::locate();
     let result = match task.as_str() {

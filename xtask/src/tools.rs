@@ -134,13 +134,18 @@ impl Tools {
     }
 }
 
-/// Adds the wasm32 target to the toolchain unless it is there.
+/// Adds the wasm32 target to the toolchain unless it is there, and the standard library's source,
+/// which the browser builds compile for size (`build::leptos_app`).
 pub fn ensure_wasm_target() -> Result {
-    let installed = output(Command::new("rustup").args(["target", "list", "--installed"]))?;
-    if installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
-        return Ok(());
+    let targets = output(Command::new("rustup").args(["target", "list", "--installed"]))?;
+    if !targets.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+        run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
     }
-    run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+    let components = output(Command::new("rustup").args(["component", "list", "--installed"]))?;
+    if !components.lines().any(|l| l.trim() == "rust-src") {
+        run(Command::new("rustup").args(["component", "add", "rust-src"]))?;
+    }
+    Ok(())
 }
 
 fn ensure_chromium() -> Result {
