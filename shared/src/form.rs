@@ -119,8 +119,9 @@ impl TryFrom<FieldWire> for Field {
     type Error = String;
 
     fn try_from(wire: FieldWire) -> Result<Field, String> {
-        // Display, not Debug: `{:?}` on a string would bring Unicode escaping tables into the widget.
-        let missing = |what: &str| format!("field \"{}\" needs {what}", wire.name);
+        // Not `format!` (see `decimal`), and never `{:?}` on a string, which would bring Unicode
+        // escaping tables into the widget.
+        let missing = |what: &str| ["field \"", &wire.name, "\" needs ", what].concat();
         let kind = match wire.kind {
             KindName::Text => {
                 FieldKind::Text { max_length: wire.max_length.unwrap_or_else(default_text_max) }

@@ -3,7 +3,7 @@
 //!
 //! English is the default and the language of the API's own error messages.
 
-use crate::{ErrorCode, FieldKind};
+use crate::{ErrorCode, FieldKind, decimal};
 
 /// A supported language. Invariant: every sentence below exists in every locale.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -104,11 +104,14 @@ impl Locale {
                 "Bitte geben Sie eine gültige Telefonnummer mit Vorwahl ein.",
             ),
             (C::TooLong, _) => match limit {
-                Some(n) => pick(
-                    &format!("Please shorten this to at most {n} characters."),
-                    &format!("Acórtalo a {n} caracteres como máximo."),
-                    &format!("Veuillez raccourcir ce texte à {n} caractères au maximum."),
-                    &format!("Bitte kürzen Sie dies auf höchstens {n} Zeichen."),
+                Some(n) => fill(
+                    &pick(
+                        "Please shorten this to at most {n} characters.",
+                        "Acórtalo a {n} caracteres como máximo.",
+                        "Veuillez raccourcir ce texte à {n} caractères au maximum.",
+                        "Bitte kürzen Sie dies auf höchstens {n} Zeichen.",
+                    ),
+                    n as u64,
                 ),
                 None => pick(
                     "Please shorten this.",
@@ -157,21 +160,21 @@ impl Locale {
     /// "Please correct the 2 highlighted fields."
     pub fn correction(self, count: usize) -> String {
         let text = self.text();
-        if count == 1 { text.correct_one.to_owned() } else { fill(text.correct_many, count) }
+        if count == 1 { text.correct_one.to_owned() } else { fill(text.correct_many, count as u64) }
     }
 
     /// "… automatically in 30 seconds."
     pub fn rate_limited(self, seconds: u32) -> String {
-        fill(self.text().rate_limited, seconds)
+        fill(self.text().rate_limited, seconds.into())
     }
 }
 
 /// `template` with its `{n}` replaced by `n`. Split at a `char` rather than replaced as a `&str`:
 /// a string pattern brings a substring searcher into the widget's wasm.
-fn fill(template: &str, n: impl std::fmt::Display) -> String {
+fn fill(template: &str, n: u64) -> String {
     match template.split_once('{') {
         Some((before, after)) => {
-            format!("{before}{n}{}", after.strip_prefix("n}").unwrap_or(after))
+            [before, &decimal(n), after.strip_prefix("n}").unwrap_or(after)].concat()
         }
         None => template.to_owned(),
     }

@@ -54,5 +54,5 @@ pub use submission::{
     Consent, Lead, LeadSubmission, LeadValue, PageContext, RawValue, UTM_KEYS, field_error,
     field_errors,
 };
-pub use text::{MAX_MULTI_LINE_CHARS, MAX_SINGLE_LINE_CHARS};
+pub use text::{MAX_MULTI_LINE_CHARS, MAX_SINGLE_LINE_CHARS, decimal};
 pub use token::{FORM_TOKEN_MAX_AGE_SECONDS, FORM_TOKEN_RENEW_AFTER_SECONDS};

@@ -93,7 +93,7 @@ impl Default for Country {
 impl TryFrom<String> for Country {
     type Error = String;
     fn try_from(iso: String) -> Result<Self, Self::Error> {
-        Country::from_iso(&iso).ok_or_else(|| format!("unsupported country \"{iso}\""))
+        Country::from_iso(&iso).ok_or_else(|| ["unsupported country \"", &iso, "\""].concat())
     }
 }
 
@@ -134,7 +134,7 @@ impl Phone {
             national_to_international(&digits, default_country)
         };
         if is_plausible(&international) {
-            Ok(Phone(format!("+{international}")))
+            Ok(Phone(["+", &international].concat()))
         } else {
             Err(ErrorCode::PhoneInvalid)
         }
@@ -187,7 +187,7 @@ fn national_to_international(national: &str, country: Country) -> String {
             None => national,
         }
     };
-    format!("{}{national}", country.0.calling_code)
+    [country.0.calling_code, national].concat()
 }
 
 fn is_plausible(international: &str) -> bool {

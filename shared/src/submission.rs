@@ -112,11 +112,12 @@ impl<'de> Visitor<'de> for RawValueVisitor {
     }
 
     fn visit_i64<E: de::Error>(self, number: i64) -> Result<RawValue, E> {
-        Ok(RawValue::Text(number.to_string()))
+        let digits = crate::decimal(number.unsigned_abs());
+        Ok(RawValue::Text(if number < 0 { ["-", &digits].concat() } else { digits }))
     }
 
     fn visit_u64<E: de::Error>(self, number: u64) -> Result<RawValue, E> {
-        Ok(RawValue::Text(number.to_string()))
+        Ok(RawValue::Text(crate::decimal(number)))
     }
 
     fn visit_f64<E: de::Error>(self, _: f64) -> Result<RawValue, E> {

@@ -53,7 +53,7 @@ impl Api {
         previous: Option<&str>,
     ) -> Result<Option<String>, ()> {
         let previous = String::from(js_sys::encode_uri_component(previous.unwrap_or_default()));
-        let url = format!("{}/v1/forms/{form_id}/token?previous={previous}", self.base);
+        let url = [&self.base, "/v1/forms/", form_id, "/token?previous=", &previous].concat();
         let response = fetch(&url, &RequestInit::new()).await.ok_or(())?;
         Ok(if response.ok() { header(&response, "inlet-form-token") } else { None })
     }
@@ -64,7 +64,7 @@ impl Api {
         idempotency_key: &str,
         submission: &LeadSubmission,
     ) -> SubmitOutcome {
-        let url = format!("{}/v1/forms/{form_id}/leads", self.base);
+        let url = [&self.base, "/v1/forms/", form_id, "/leads"].concat();
         let Some(body) = crate::json::to_string(submission) else {
             return SubmitOutcome::Refused(String::new());
         };

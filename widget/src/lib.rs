@@ -14,7 +14,7 @@ pub mod state;
 
 use api::{Api, SubmitOutcome};
 use inlet_shared::{
-    Field, FieldKind, FormDefinition, Locale, PageContext, RawValue, SmallMap, UTM_KEYS,
+    Field, FieldKind, FormDefinition, Locale, PageContext, RawValue, SmallMap, UTM_KEYS, decimal,
 };
 use leptos::either::EitherOf3;
 use leptos::html;
@@ -68,7 +68,7 @@ pub fn mount(container: web_sys::HtmlElement, options: JsValue) {
         hidden: options.hidden,
         locale,
         token: options.token,
-        token_received: now_ms().to_string(),
+        token_received: decimal(now_ms()),
     };
     mount_to(container, move || view! { <LeadForm definition setup=props /> }).forget();
 }
@@ -146,7 +146,7 @@ async fn flush(api: Api, outbox: Outbox, form_id: String, ui: Ui) {
             Ok(renewed) => {
                 if let Some(token) = renewed {
                     pending.submission.token = Some(token);
-                    pending.token_received = Some(now_ms().to_string());
+                    pending.token_received = Some(decimal(now_ms()));
                     outbox.replace(&pending);
                 }
                 api.submit(&form_id, &pending.key, &pending.submission).await
@@ -229,7 +229,12 @@ fn new_key() -> String {
             *byte = (js_sys::Math::random() * 256.0) as u8;
         }
     }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    bytes
+        .iter()
+        .flat_map(|b| [HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]])
+        .map(char::from)
+        .collect()
 }
 
 /// Sends the outbox again whenever the browser comes back online.
@@ -356,9 +361,10 @@ fn FieldView(
     locale: Locale,
 ) -> impl IntoView {
     let Field { name, label, kind, required, help } = field;
-    let id = format!("inlet-{name}");
-    let error_id = format!("{id}-error");
-    let help_id = format!("{id}-help");
+    // Strings are joined, not formatted, in the widget: see `inlet_shared::decimal`.
+    let id = ["inlet-", &name].concat();
+    let error_id = [&id, "-error"].concat();
+    let help_id = [&id, "-help"].concat();
     let error = {
         let name = name.clone();
         move || state.with(|s| definition.with_value(|d| s.visible_error(d, &name)))
@@ -427,7 +433,7 @@ fn FieldView(
         _ => ("input", Some("text"), None),
     };
     let (rows, max_length) = match &kind {
-        FieldKind::MultiLine { max_length } => (Some("4"), Some(max_length.to_string())),
+        FieldKind::MultiLine { max_length } => (Some("4"), Some(decimal(*max_length as u64))),
         _ => (None, None),
     };
     // A select's choices: a prompt first, so nothing is chosen until the visitor chooses.

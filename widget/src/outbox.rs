@@ -20,7 +20,7 @@ pub struct Outbox {
 
 impl Outbox {
     pub fn new(api: &str, form_id: &str) -> Outbox {
-        Outbox { key: format!("inlet:outbox:{api}:{form_id}") }
+        Outbox { key: ["inlet:outbox:", api, ":", form_id].concat() }
     }
 
     pub fn load(&self) -> Vec<Pending> {
