@@ -34,7 +34,12 @@ pub fn widget(tools: &Tools) -> Result {
     run(Command::new(tools.esbuild())
         .arg(&frame)
         .args(["--minify", "--target=es2020", "--log-level=warning"])
-        .arg(format!("--outfile={}", root.join("www/frame.js").display())))
+        .arg(format!("--outfile={}", root.join("www/frame.js").display())))?;
+    // The stylesheet, without its comments and spaces: 0.3 KiB brotli.
+    run(Command::new(tools.esbuild())
+        .arg(root.join("widget/loader/widget.css"))
+        .args(["--minify", "--log-level=warning"])
+        .arg(format!("--outfile={}", root.join("www/widget.css").display())))
 }
 
 /// The dashboard, into `www/app/pkg`; its page, script and stylesheet are in `www/app`.
@@ -50,7 +55,9 @@ const BROWSER_RUSTFLAGS: &str = r#"["-Zunstable-options", "-Cpanic=immediate-abo
 pub const LINKER_ENV: &str = "INLET_BROWSER_LINKER";
 
 /// A Leptos app for the browser: the release build, wasm-bindgen's glue, wasm-opt and esbuild, into
-/// `pkg` as `{crate}.js` and `{crate}_bg.wasm` (the crate's name with underscores).
+/// `pkg` as `{crate}.js` and `{crate}_bg.wasm` (the crate's name with underscores). Only the xtask
+/// binary can run it: rustc runs the running binary as the linker, and `main` links when it sees
+/// `LINKER_ENV`.
 fn leptos_app(tools: &Tools, package: &str, pkg: &Path) -> Result {
     let root = root();
     // What a visitor downloads is built smaller than the stable toolchain's defaults allow: the
@@ -243,9 +250,9 @@ impl Size {
 }
 
 /// What a visitor may download for the widget (loader with its glue, stylesheet, wasm), brotli, in
-/// KiB. It started as the size of a minimal Leptos lead form (81.5, ../shared/TOOLCHAIN.md) and comes
-/// down as changes pay (64.8 measured when it was set); issue 12 asks for 64.
-pub const WIDGET_BUDGET_KIB: f64 = 65.0;
+/// KiB: issue 12's ceiling (63.6 measured when it was set). It started as the size of a minimal Leptos
+/// lead form (81.5, ../shared/TOOLCHAIN.md) and came down as changes paid.
+pub const WIDGET_BUDGET_KIB: f64 = 64.0;
 
 /// What a person downloads for the dashboard's first page (page, script, stylesheet, glue, wasm),
 /// brotli, in KiB: the issue's ceiling for a business's app.
